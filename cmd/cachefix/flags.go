@@ -1,0 +1,24 @@
+package main
+
+import "fmt"
+
+// format is the --format flag: how results are reported.
+type format string
+
+const (
+	formatText format = "text"
+	formatJSON format = "json"
+)
+
+func (f *format) String() string { return string(*f) }
+
+func (f *format) Set(s string) error {
+	switch format(s) {
+	case formatText, formatJSON:
+		*f = format(s)
+		return nil
+	}
+	return fmt.Errorf("unknown format %q (want text or json)", s)
+}
+
+func (f *format) Type() string { return "format" }

@@ -1,0 +1,152 @@
+package detect
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/moby/patternmatcher"
+	"github.com/moby/patternmatcher/ignorefile"
+)
+
+// Context is a build context as a build sees it: its files, and the ignore file that
+// filters them.
+type Context struct {
+	// Dir is the context's folder on disk ("" for a context made in a test).
+	Dir string
+	// FS holds the context's files.
+	FS fs.FS
+	// IgnorePath is the ignore file in effect, or where a new one would be created
+	// (.dockerignore in the context), as a path on disk.
+	IgnorePath string
+	// IgnoreSrc is the ignore file's content; IgnoreExists is false when there is none.
+	IgnoreSrc    []byte
+	IgnoreExists bool
+
+	ignore *patternmatcher.PatternMatcher
+}
+
+// Overlay holds ignore files already changed in this run but not written (a dry run), by
+// path on disk, so that later Dockerfiles of the same context see the change.
+type Overlay map[string][]byte
+
+// Load reads the context at dir for the Dockerfile at dockerfile: its ignore file is
+// <Dockerfile>.dockerignore beside the Dockerfile when present, else dir/.dockerignore.
+func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("build context: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("build context %s: not a directory", dir)
+	}
+	c := &Context{Dir: dir, FS: os.DirFS(dir)}
+	candidates := []string{dockerfile + ".dockerignore", filepath.Join(dir, ".dockerignore")}
+	c.IgnorePath = candidates[1]
+	for _, p := range candidates {
+		if data, ok := overlay[p]; ok {
+			c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
+			break
+		}
+		data, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
+		break
+	}
+	if err := c.compile(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// New makes a context over fsys with the given ignore file content (nil for none), for tests.
+func New(fsys fs.FS, ignore []byte) (*Context, error) {
+	c := &Context{FS: fsys, IgnorePath: ".dockerignore", IgnoreSrc: ignore, IgnoreExists: ignore != nil}
+	return c, c.compile()
+}
+
+func (c *Context) compile() error {
+	patterns, err := ignorefile.ReadAll(bytes.NewReader(c.IgnoreSrc))
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.IgnorePath, err)
+	}
+	pm, err := patternmatcher.New(patterns)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.IgnorePath, err)
+	}
+	c.ignore = pm
+	return nil
+}
+
+// Excluded reports whether the ignore file keeps name (slash-separated, relative to the
+// context) out of the build.
+func (c *Context) Excluded(name string) bool {
+	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if name == "." {
+		return false
+	}
+	ok, err := c.ignore.MatchesOrParentMatches(name)
+	return err == nil && ok
+}
+
+// Stat reports whether name exists in the build (present and not excluded) and is a folder.
+func (c *Context) Stat(name string) (exists, dir bool) {
+	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if !fs.ValidPath(name) || c.Excluded(name) {
+		return false, false
+	}
+	st, err := fs.Stat(c.FS, name)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
+}
+
+// ReadFile reads a regular file of the build; excluded files do not exist.
+func (c *Context) ReadFile(name string) ([]byte, error) {
+	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if !fs.ValidPath(name) {
+		return nil, fmt.Errorf("%s: outside the build context", name)
+	}
+	if c.Excluded(name) {
+		return nil, fmt.Errorf("%s: excluded by %s", name, filepath.Base(c.IgnorePath))
+	}
+	st, err := fs.Stat(c.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if st.Size() > 4<<20 {
+		return nil, fmt.Errorf("%s: larger than 4 MiB", name)
+	}
+	return fs.ReadFile(c.FS, name)
+}
+
+// WithIgnore returns the ignore file's content with entries appended, each on its own line,
+// keeping the file's line endings; entries already excluded are left out.
+func (c *Context) WithIgnore(entries []string) []byte {
+	eol := "\n"
+	if bytes.Contains(c.IgnoreSrc, []byte("\r\n")) {
+		eol = "\r\n"
+	}
+	out := append([]byte(nil), c.IgnoreSrc...)
+	if len(out) > 0 && out[len(out)-1] != '\n' {
+		out = append(out, eol...)
+	}
+	for _, e := range entries {
+		out = append(out, e+eol...)
+	}
+	return out
+}

@@ -1,0 +1,55 @@
+package manifests
+
+import "fmt"
+
+// dockerClean is the apt configuration of Debian and Ubuntu images that deletes downloaded
+// packages after every install, even from a cache mount.
+const dockerClean = "/etc/apt/apt.conf.d/docker-clean"
+
+// Apt is apt-get and apt on Debian and Ubuntu.
+var Apt = &Manager{
+	Name: "apt",
+	Recognize: func(c *Cmd) (*Install, bool) {
+		if (c.Name() != "apt-get" && c.Name() != "apt") || len(c.Args) < 2 {
+			return nil, false
+		}
+		words, ok := parseFlags(c, 1, flagSpec{"-o": true, "-t": true, "-c": true, "--option": true, "--target-release": true, "--config-file": true})
+		if !ok {
+			return &Install{NeedsSource: "its arguments are not all literal"}, true
+		}
+		sub := ""
+		for _, w := range words {
+			if w.flag != "" {
+				continue
+			}
+			if sub == "" {
+				sub = w.val
+				switch sub {
+				case "update", "install", "upgrade", "dist-upgrade", "full-upgrade", "build-dep", "reinstall":
+				default:
+					return nil, false
+				}
+				continue
+			}
+			if isLocalPath(w.val) {
+				return &Install{NeedsSource: fmt.Sprintf("apt installs %s from a file", w.val)}, true
+			}
+		}
+		if sub == "" {
+			return nil, false
+		}
+		return &Install{}, true
+	},
+	Caches: func(Lookup) []CacheDir {
+		return []CacheDir{{Path: "/var/cache/apt", Locked: true}, {Path: "/var/lib/apt/lists", Locked: true}}
+	},
+	Cleans: func(c *Cmd) bool {
+		return (c.Name() == "apt-get" || c.Name() == "apt") && len(c.Args) == 2 && c.Args[1] == "clean"
+	},
+	Around: &Around{
+		Marker: "docker-clean",
+		Before: "mv " + dockerClean + " /etc/apt/docker-clean.aside 2>/dev/null;",
+		After:  "{ mv /etc/apt/docker-clean.aside " + dockerClean + " 2>/dev/null || true; }",
+		Why:    "Debian's docker-clean hook deletes downloaded packages even from the mount; it is set aside for this step only",
+	},
+}

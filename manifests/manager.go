@@ -1,0 +1,300 @@
+package manifests
+
+import (
+	"path"
+	"strings"
+)
+
+// Manager is one package manager, declared as a value: adding a manager means adding one
+// file with one Manager and listing it in All. Rules never switch on a manager's name.
+type Manager struct {
+	// Name is the manager's usual name, used in messages ("pip", "npm").
+	Name string
+	// Recognize reports whether cmd is an install by this manager and what it reads and writes.
+	Recognize func(cmd *Cmd) (*Install, bool)
+	// Follow completes an Install from the files it reads (pip's -r includes, package.json
+	// scripts). read takes a path relative to the install's working directory, or absolute.
+	Follow func(in *Install, read Reader)
+	// Caches lists the directories a cache mount should hold for an install, given the
+	// environment in effect. An empty list means the manager's cache cannot be mounted safely.
+	Caches func(env Lookup) []CacheDir
+	// Disablers are environment variables that switch the cache off whatever their value
+	// (PIP_NO_CACHE_DIR): with a mount they must be unset for the install.
+	Disablers []string
+	// Cleans reports whether cmd only empties this manager's cache (npm cache clean): with a
+	// mount in place, such a command would empty the mount.
+	Cleans func(cmd *Cmd) bool
+	// Around holds shell commands run before and after the install inside the same RUN when
+	// its caches are mounted (apt's docker-clean hook set aside and restored).
+	Around *Around
+}
+
+// Around is a pair of commands wrapped around an install.
+type Around struct {
+	// Marker is a string whose presence in the RUN shows the wrap is already there.
+	Marker        string
+	Before, After string
+	// Why says in one line why the wrap is needed.
+	Why string
+}
+
+// CacheDir is one directory a cache mount should hold.
+type CacheDir struct {
+	// Path is absolute, or starts with "~/" for the home of the user running the step.
+	Path string
+	// RootPath, when set, replaces Path for root (yarn v1 caches in /usr/local/share/.cache/yarn).
+	RootPath string
+	// Locked asks for sharing=locked (apt cannot share its lock with a concurrent build).
+	Locked bool
+}
+
+// Lookup returns an environment variable in effect for a step.
+type Lookup func(name string) (string, bool)
+
+// Reader reads a file that an install names.
+type Reader func(name string) ([]byte, error)
+
+// Install is what one recognized command installs from.
+type Install struct {
+	Manager *Manager
+	// Cmd is the command as recognized.
+	Cmd *Cmd
+	// Inputs are files the install reads, relative to its working directory or absolute.
+	// A missing input makes the install not movable.
+	Inputs []string
+	// Optional are files the install reads when they exist (.npmrc, .yarnrc).
+	Optional []string
+	// NeedsSource, when set, says why the install reads the project's source and so
+	// cannot run before it is copied ("pip install . builds the project from the source").
+	NeedsSource string
+	// Outputs are directories the install writes, relative to its working directory, absolute,
+	// or "~/"-prefixed. An output under a copy's destination is a host-artefact hazard.
+	Outputs []string
+	// Defeats are indexes into Cmd.Args of words that switch the cache off (--no-cache-dir);
+	// they are removed once a cache mount is in place.
+	Defeats []int
+	// CacheDirs overrides Manager.Caches for this invocation (pip --cache-dir).
+	CacheDirs []CacheDir
+	// NoCache is set when the install cannot use a mount, with the reason.
+	NoCache string
+}
+
+// All lists every manager cachefix knows, in the order rules try them.
+func All() []*Manager {
+	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Venv}
+}
+
+// Recognize returns the install cmd performs, trying every manager.
+func Recognize(cmd *Cmd) (*Install, bool) {
+	for _, m := range All() {
+		if in, ok := m.Recognize(cmd); ok {
+			in.Manager = m
+			in.Cmd = cmd
+			return in, true
+		}
+	}
+	return nil, false
+}
+
+// Cleaner returns the manager whose cache cmd empties, if any.
+func Cleaner(cmd *Cmd) (*Manager, bool) {
+	for _, m := range All() {
+		if m.Cleans != nil && m.Cleans(cmd) {
+			return m, true
+		}
+	}
+	return nil, false
+}
+
+// Cmd is one simple shell command, its words expanded where they are literal.
+type Cmd struct {
+	// Args are the expanded words; Lit[i] is false where word i could not be expanded
+	// (a command substitution, an unset variable), and Args[i] is then "".
+	Args []string
+	Lit  []bool
+	// Env looks up the environment the command runs in (ENV and ARG in effect).
+	Env Lookup
+}
+
+// Name is the command's base name ("pip" for /usr/local/bin/pip), "" when not literal.
+func (c *Cmd) Name() string {
+	if len(c.Args) == 0 || !c.Lit[0] {
+		return ""
+	}
+	return path.Base(c.Args[0])
+}
+
+// Literal reports whether every word of the command is literal.
+func (c *Cmd) Literal() bool {
+	for _, l := range c.Lit {
+		if !l {
+			return false
+		}
+	}
+	return true
+}
+
+// Sub returns the command from word i on, as its own Cmd (for "python -m pip install").
+func (c *Cmd) Sub(i int) *Cmd { return &Cmd{Args: c.Args[i:], Lit: c.Lit[i:], Env: c.Env} }
+
+// flagArgs walks args after a subcommand, calling fn for each word with its index; a flag
+// that takes a value gets it as val (from "--flag=v" or the next word).
+type flagSpec map[string]bool // flag -> takes a value
+
+type word struct {
+	i    int
+	flag string // "" for an operand
+	val  string
+	vi   int // index of the value word, -1 when joined with "="
+}
+
+func parseFlags(c *Cmd, start int, spec flagSpec) ([]word, bool) {
+	var out []word
+	for i := start; i < len(c.Args); i++ {
+		if !c.Lit[i] {
+			return nil, false
+		}
+		a := c.Args[i]
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			out = append(out, word{i: i, vi: -1, val: a})
+			continue
+		}
+		name, val, joined := strings.Cut(a, "=")
+		if !strings.HasPrefix(a, "--") && len(a) > 2 && !joined {
+			// Short flag with its value attached: -rrequirements.txt
+			if spec[a[:2]] {
+				out = append(out, word{i: i, flag: a[:2], val: a[2:], vi: -1})
+				continue
+			}
+		}
+		w := word{i: i, flag: name, vi: -1}
+		if joined {
+			w.val = val
+		} else if spec[name] {
+			if i+1 >= len(c.Args) || !c.Lit[i+1] {
+				return nil, false
+			}
+			i++
+			w.val, w.vi = c.Args[i], i
+		}
+		out = append(out, w)
+	}
+	return out, true
+}
+
+// isLocalPath reports whether an install operand names a path rather than a package.
+func isLocalPath(s string) bool {
+	if s == "." || s == ".." || strings.HasPrefix(s, "./") || strings.HasPrefix(s, "../") || strings.HasPrefix(s, "/") || strings.HasPrefix(s, "~") {
+		return true
+	}
+	if strings.HasPrefix(s, "file:") {
+		return true
+	}
+	lower := strings.ToLower(s)
+	for _, ext := range []string{".whl", ".tar.gz", ".tgz", ".zip", ".tar.bz2", ".deb"} {
+		if strings.HasSuffix(lower, ext) && !strings.Contains(lower, "://") {
+			return true
+		}
+	}
+	return strings.Contains(s, "/") && !strings.Contains(s, "://") && !strings.Contains(s, "@")
+}
+
+// homeDir is the cache path under the running user's home.
+func homeDir(rel string) string { return "~/" + rel }
+
+// envDir returns the cache directory named by an environment variable, if set to an
+// absolute path.
+func envDir(env Lookup, name string) (string, bool) {
+	v, ok := env(name)
+	if !ok || !strings.HasPrefix(v, "/") {
+		return "", false
+	}
+	return path.Clean(v), true
+}
+
+// lookup reads the command's environment; a command without one sees nothing set.
+func (c *Cmd) lookup(name string) (string, bool) {
+	if c.Env == nil {
+		return "", false
+	}
+	return c.Env(name)
+}
+
+// tomlOrYAMLKey reports whether a line of data starts with key followed by "=" or ":" (a
+// top-level key or a table header "[key]"), ignoring comments.
+func tomlOrYAMLKey(data []byte, key string) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
+		if l == "["+key+"]" {
+			return true
+		}
+		rest, ok := strings.CutPrefix(l, key)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimSpace(rest)
+		if strings.HasPrefix(rest, "=") || strings.HasPrefix(rest, ":") {
+			return true
+		}
+	}
+	return false
+}
+
+// tomlTable returns the lines of TOML table name ("tool.poetry"), without comments.
+func tomlTable(data []byte, name string) []string {
+	var out []string
+	in := false
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
+		if strings.HasPrefix(l, "[") {
+			h := strings.Trim(l, "[] ")
+			in = h == name
+			continue
+		}
+		if i := strings.Index(l, "#"); i >= 0 {
+			l = strings.TrimSpace(l[:i])
+		}
+		if in && l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// tomlHasTable reports whether data has table name or one of its sub-tables.
+func tomlHasTable(data []byte, name string) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
+		h := strings.Trim(l, "[] ")
+		if strings.HasPrefix(l, "[") && (h == name || strings.HasPrefix(h, name+".")) {
+			return true
+		}
+	}
+	return false
+}
+
+// tomlPathDeps reports the first TOML line that names a local path dependency (path = "..."),
+// or "".
+func tomlPathDeps(data []byte) string {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		for _, k := range []string{"path =", "path=", "{path", "{ path"} {
+			if strings.Contains(l, k) {
+				return l
+			}
+		}
+	}
+	return ""
+}
+
+// isFalse reports whether an environment value means false.
+func isFalse(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "false", "0", "no", "off":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,278 @@
+package rewrite
+
+// cachemount.go adds cache mounts for the package managers' download caches.
+//
+// A cache mount is never part of the image, so the mount holds the manager's cache
+// directory only, never where packages are installed. The directory follows the user in
+// effect: root's pip cache is /root/.cache/pip, after USER app it is app's home, and the
+// mount then needs uid/gid (known only when the Dockerfile creates the user with explicit
+// ids, or for well-known images such as node). When the user's ids cannot be known, no mount
+// is added. Environment variables that move a cache (PIP_CACHE_DIR, YARN_CACHE_FOLDER, …)
+// are followed through manifests.Manager.Caches. The fix is safe: the only change to the
+// image is that the download cache is no longer in it.
+
+import (
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cachefix/cachefix/manifests"
+)
+
+// CacheMount mounts package managers' download caches on install steps.
+var CacheMount = &Rule{
+	Name:    "cache-mount",
+	Doc:     "Mount the package manager's download cache on install steps\n\nWith RUN --mount=type=cache a re-run install downloads only what changed.",
+	Default: Safe,
+	Run:     runCacheMount,
+}
+
+type mountSpec struct {
+	target   string
+	locked   bool
+	uid, gid string
+	manager  string
+}
+
+func (m mountSpec) flag() string {
+	s := "--mount=type=" + string(instructions.MountTypeCache) + ",target=" + m.target
+	if m.locked {
+		s += ",sharing=" + string(instructions.MountSharingLocked)
+	}
+	if m.uid != "" {
+		s += ",uid=" + m.uid
+	}
+	if m.gid != "" {
+		s += ",gid=" + m.gid
+	}
+	return s
+}
+
+// home returns the home, uid and gid of the user a step runs as; ok is false when they
+// cannot be known. uid is "" for root.
+func (p *Pass) home(st *State) (home, uid, gid string, ok bool) {
+	user, group, _ := strings.Cut(st.User, ":")
+	switch user {
+	case "", "root", "0":
+		if group == "" || group == "root" || group == "0" {
+			return "/root", "", "", true
+		}
+		return "", "", "", false
+	}
+	if isNumber(user) {
+		uid = user
+		for _, acc := range st.Users {
+			if acc.UID == user {
+				home, gid = acc.Home, acc.GID
+			}
+		}
+	} else if acc, found := st.Users[user]; found {
+		uid, gid, home = acc.UID, acc.GID, acc.Home
+	}
+	if group != "" {
+		if isNumber(group) {
+			gid = group
+		} else if g, found := st.Groups[group]; found {
+			gid = g
+		} else {
+			return "", "", "", false
+		}
+	}
+	if uid == "" || home == "" {
+		return home, uid, gid, false
+	}
+	return home, uid, gid, true
+}
+
+func isNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cacheTargets resolves an install's cache directories for the step's user.
+func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, string) {
+	dirs := inst.CacheDirs
+	if dirs == nil {
+		dirs = inst.Manager.Caches(in.State.Lookup)
+	}
+	var out []mountSpec
+	for _, d := range dirs {
+		home, uid, gid, ok := p.home(in.State)
+		target := d.Path
+		if uid == "" && ok && d.RootPath != "" {
+			target = d.RootPath
+		}
+		if strings.HasPrefix(target, "~/") {
+			if !ok {
+				return nil, fmt.Sprintf("USER %s: its home and uid are not known (they come from the base image), so no mount can be added that it can write", in.State.User)
+			}
+			target = path.Join(home, target[2:])
+		} else if !ok {
+			return nil, fmt.Sprintf("USER %s: its uid is not known, so no mount can be added that it can write", in.State.User)
+		}
+		if gid == "" {
+			gid = uid
+		}
+		out = append(out, mountSpec{target: target, locked: d.Locked, uid: uid, gid: gid, manager: inst.Manager.Name})
+	}
+	return out, ""
+}
+
+// cacheMounts returns the targets of a RUN's cache mounts.
+func cacheMounts(in *Instr) []string {
+	run, ok := in.Cmd.(*instructions.RunCommand)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, m := range instructions.GetMounts(run) {
+		if m.Type == instructions.MountTypeCache {
+			out = append(out, path.Clean(m.Target))
+		}
+	}
+	return out
+}
+
+func covered(mounts []string, dir string) bool {
+	for _, m := range mounts {
+		if under(dir, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func runCacheMount(p *Pass) {
+	if p.Options.NoMounts {
+		return
+	}
+	for _, in := range p.File.Instrs {
+		if in.Stage < 0 || in.Keyword() != "run" {
+			continue
+		}
+		els, _ := p.File.elements(in)
+		if len(els) == 0 {
+			if in.NoShell != "" {
+				p.declineUnreadable(in)
+			}
+			continue
+		}
+		if in.Run == nil {
+			continue
+		}
+		if len(p.misplaced(in, els)) > 0 {
+			continue // misplaced-mount retargets the mount first
+		}
+		mounted := cacheMounts(in)
+		var missing []mountSpec
+		var names []string
+		reported := map[string]bool{}
+		for _, e := range els {
+			inst := e.install
+			if inst == nil || reported[inst.Manager.Name] {
+				continue
+			}
+			if inst.NoCache != "" {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + inst.NoCache})
+				continue
+			}
+			specs, why := p.cacheTargets(in, inst)
+			if why != "" {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+				continue
+			}
+			for _, s := range specs {
+				if covered(mounted, s.target) {
+					continue
+				}
+				dup := false
+				for _, m := range missing {
+					dup = dup || m.target == s.target
+				}
+				if dup {
+					continue
+				}
+				if why := p.mountClash(in, els, s.target); why != "" {
+					reported[inst.Manager.Name] = true
+					p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+					missing = nil
+					break
+				}
+				missing = append(missing, s)
+				names = appendUnique(names, e.label())
+			}
+		}
+		if len(missing) == 0 {
+			continue
+		}
+		var text strings.Builder
+		var targets []string
+		for _, m := range missing {
+			text.WriteString(m.flag())
+			if in.Run.Multiline {
+				text.WriteString(p.File.Continuation() + in.Run.Indent)
+			} else {
+				text.WriteString(" ")
+			}
+			targets = append(targets, m.target)
+		}
+		p.Report(Finding{
+			Line:    in.Line(),
+			Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", strings.Join(names, " and ")),
+			Fix: &Fix{
+				Message:       "Mount the download cache at " + strings.Join(targets, " and "),
+				Applicability: Safe,
+				Edits:         []Edit{{Start: in.Run.FlagsStart, End: in.Run.FlagsStart, New: text.String()}},
+				Note:          "the download cache (" + strings.Join(targets, ", ") + ") is no longer in the image",
+			},
+		})
+	}
+}
+
+// mountClash says why a cache mount at target would break the RUN: a command in it
+// removes a folder that holds the mount point (rm -rf /root/.cache).
+func (p *Pass) mountClash(in *Instr, els []element, target string) string {
+	for _, e := range els {
+		if e.cmd == nil || e.cmd.Name() != "rm" {
+			continue
+		}
+		for i, a := range e.cmd.Args[1:] {
+			if strings.HasPrefix(a, "-") || !e.cmd.Lit[i+1] {
+				continue
+			}
+			dir := strings.TrimSuffix(strings.TrimRight(a, "*"), "/")
+			if dir == "" || !path.IsAbs(dir) {
+				continue
+			}
+			if target != dir && under(target, dir) {
+				return fmt.Sprintf("rm %s in the same step would remove the mount point %s", a, target)
+			}
+		}
+	}
+	return ""
+}
+
+// declineUnreadable reports an install in a RUN whose shell cannot be read (exec form,
+// heredoc).
+func (p *Pass) declineUnreadable(in *Instr) {
+	run := in.Cmd.(*instructions.RunCommand)
+	words := strings.Fields(strings.Join(run.CmdLine, " "))
+	cmd := &manifests.Cmd{Args: words, Env: in.State.Lookup}
+	for range words {
+		cmd.Lit = append(cmd.Lit, true)
+	}
+	if inst, ok := manifests.Recognize(cmd); ok && inst.Manager.Caches != nil && len(inst.Manager.Caches(in.State.Lookup)) > 0 {
+		p.Report(Finding{Line: in.Line(), Message: inst.Manager.Name + " install step left as it is", Declined: "not changed: " + in.NoShell})
+	}
+}

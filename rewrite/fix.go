@@ -1,0 +1,266 @@
+package rewrite
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/cachefix/cachefix/detect"
+)
+
+// Outcome is one finding and what became of it.
+type Outcome struct {
+	Finding
+	// Applied is true when the fix was applied.
+	Applied       bool          `json:"applied"`
+	Applicability Applicability `json:"applicability,omitempty"`
+	FixMessage    string        `json:"fix,omitempty"`
+	// Skipped says why a proposed fix was not applied ("unsafe: needs --unsafe-fixes").
+	Skipped string `json:"skipped,omitempty"`
+	Note    string `json:"note,omitempty"`
+}
+
+// Result is what Fix made of one Dockerfile.
+type Result struct {
+	Output   []byte
+	Outcomes []Outcome
+	// Ignore lists the entries added to the context's ignore file.
+	Ignore []string
+	// IgnoreOutput is the ignore file's new content when Ignore is not empty.
+	IgnoreOutput []byte
+}
+
+// Changed reports whether the Dockerfile or its ignore file changes.
+func (r *Result) Changed(src []byte) bool {
+	return string(r.Output) != string(src) || len(r.Ignore) > 0
+}
+
+const maxRounds = 10
+
+var debugRounds = os.Getenv("CACHEFIX_DEBUG") != ""
+
+// Run applies the rules to src until no fix applies, then re-parses the output with
+// BuildKit. On any failure it returns an error and src is to be left untouched.
+func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Rule) (*Result, error) {
+	if err := checkInput(path, src); err != nil {
+		return nil, err
+	}
+	f, err := Parse(path, src)
+	if terr := checkTemplate(path, src, f); terr != nil {
+		return nil, terr
+	}
+	if err != nil {
+		return nil, err
+	}
+	origWarnings := warningKeys(f.Warnings)
+	res := &Result{}
+	seen := map[string]bool{}
+	cur := src
+	var applied []string
+	for round := 0; ; round++ {
+		if round == maxRounds {
+			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: fixes did not converge after %d rounds (rules %s)", maxRounds, strings.Join(applied, ", "))}
+		}
+		if round > 0 {
+			if f, err = Parse(path, cur); err != nil {
+				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
+			}
+		}
+		findings := collect(f, ctx, opts, rules)
+		var acc []Edit
+		var ignore []string
+		n := 0
+		for _, fd := range findings {
+			o := Outcome{Finding: fd}
+			if fd.Fix != nil {
+				o.Applicability, o.FixMessage, o.Note = fd.Fix.Applicability, fd.Fix.Message, fd.Fix.Note
+				if fd.Fix.Applicability < opts.Required() {
+					o.Skipped = fd.Fix.Applicability.String() + " fix: applied only with --unsafe-fixes"
+					if fd.Fix.Applicability == DisplayOnly {
+						o.Skipped = "display-only fix"
+					}
+				} else {
+					edits, err := validate(fd.Rule, len(cur), fd.Fix.Edits)
+					if err != nil {
+						return nil, &Error{Path: path, Err: fmt.Errorf("internal error: %v", err)}
+					}
+					if merged, ok := merge(acc, edits); ok {
+						acc = merged
+						ignore = append(ignore, fd.Fix.Ignore...)
+						o.Applied = true
+						n++
+						applied = appendUnique(applied, fd.Rule)
+					} else {
+						continue // conflicts with a fix of this round: offered again next round
+					}
+				}
+			}
+			key := fd.Rule + "\x00" + withoutDigits(fd.Message+fd.Declined+o.Skipped)
+			if o.Applied || !seen[key] {
+				seen[key] = true
+				res.Outcomes = append(res.Outcomes, o)
+			}
+		}
+		if n == 0 {
+			break
+		}
+		cur = applyEdits(cur, acc)
+		if debugRounds {
+			fmt.Printf("--- round %d (%s)\n%s", round, strings.Join(applied, ","), cur)
+		}
+		if len(ignore) > 0 {
+			res.Ignore = appendUnique(res.Ignore, ignore...)
+			next, err := detect.New(ctx.FS, ctx.WithIgnore(ignore))
+			if err != nil {
+				return nil, err
+			}
+			next.Dir, next.IgnorePath = ctx.Dir, ctx.IgnorePath
+			ctx = next
+		}
+	}
+	if string(cur) != string(src) {
+		out, err := Parse(path, cur)
+		if err != nil {
+			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
+		}
+		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
+			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
+		}
+	}
+	res.Output = cur
+	if len(res.Ignore) > 0 {
+		res.IgnoreOutput = ctx.IgnoreSrc
+	}
+	return res, nil
+}
+
+// collect runs every rule once over f.
+func collect(f *File, ctx *detect.Context, opts Options, rules []*Rule) []Finding {
+	var out []Finding
+	sh := &shared{}
+	for _, r := range rules {
+		p := &Pass{Rule: r, File: f, Context: ctx, Options: opts, shared: sh, report: func(fd Finding) { out = append(out, fd) }}
+		r.Run(p)
+	}
+	return out
+}
+
+func appendUnique(list []string, items ...string) []string {
+	for _, it := range items {
+		found := false
+		for _, l := range list {
+			if l == it {
+				found = true
+				break
+			}
+		}
+		if !found {
+			list = append(list, it)
+		}
+	}
+	return list
+}
+
+// warningKeys drops line numbers from warnings, which moved lines change.
+func warningKeys(ws []string) map[string]int {
+	m := map[string]int{}
+	for _, w := range ws {
+		if _, rest, ok := strings.Cut(w, ": "); ok {
+			w = rest
+		}
+		m[w]++
+	}
+	return m
+}
+
+func newWarnings(before, after map[string]int) []string {
+	var out []string
+	for k, n := range after {
+		if n > before[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkInput refuses input that is not a Dockerfile's text: binary bytes or a template.
+func checkInput(path string, src []byte) error {
+	if len(src) > 4<<20 {
+		return &Error{Path: path, Err: fmt.Errorf("file is larger than 4 MiB")}
+	}
+	line := 1
+	for i, b := range src {
+		if b == 0 {
+			return &Error{Path: path, Line: line, Err: fmt.Errorf("binary content (NUL byte at offset %d)", i)}
+		}
+		if b == '\n' {
+			line++
+		}
+	}
+	return nil
+}
+
+// checkTemplate refuses a file with template placeholders outside RUN, CMD and ENTRYPOINT
+// commands (where "{{" is ordinary text, as in docker inspect --format): such a file is
+// rendered by another tool before it is built. f is nil when the file did not parse.
+func checkTemplate(path string, src []byte, f *File) error {
+	for _, marker := range []string{"{{", "{%", "%%"} {
+		i := templateMarker(src, marker)
+		if i < 0 {
+			continue
+		}
+		line := 1 + strings.Count(string(src[:i]), "\n")
+		inCommand := false
+		if f != nil {
+			for _, in := range f.Instrs {
+				switch in.Keyword() {
+				case "run", "cmd", "entrypoint", "healthcheck":
+					if line >= in.Node.StartLine && line <= in.Node.EndLine {
+						inCommand = true
+					}
+				}
+			}
+		}
+		if !inCommand {
+			return &Error{Path: path, Line: line, Err: fmt.Errorf("looks like a template (%q), not a Dockerfile: render it first", marker)}
+		}
+	}
+	return nil
+}
+
+// templateMarker returns the offset of a template placeholder opened by marker ("{{ .X }}",
+// "{% if %}", "%%VAR%%"), or -1.
+func templateMarker(src []byte, marker string) int {
+	s := string(src)
+	for off := 0; ; {
+		i := strings.Index(s[off:], marker)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		if marker != "%%" {
+			return i
+		}
+		j := i + 2
+		for j < len(s) && (s[j] == '_' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		if j > i+2 && strings.HasPrefix(s[j:], "%%") {
+			return i
+		}
+		off = i + 2
+	}
+}
+
+// withoutDigits drops digits, so that a finding repeated with moved line numbers in a
+// later round is recognized.
+func withoutDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, s)
+}

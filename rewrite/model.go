@@ -1,0 +1,574 @@
+package rewrite
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/cachefix/cachefix/manifests"
+)
+
+// File is a parsed Dockerfile: its instructions with byte spans and the build state
+// (working directory, user, environment) each one runs in.
+type File struct {
+	Source *Source
+	Escape rune
+	Instrs []*Instr
+	// Stages[i] lists the instructions of stage i (FROM first).
+	Stages [][]*Instr
+	// Keyword case: true when the file writes instructions in lower case.
+	Lower bool
+	// Warnings are BuildKit's lint warnings for the file, by rule name and line.
+	Warnings []string
+	// Windows[i] is true when stage i builds a Windows image: cachefix leaves it alone.
+	Windows map[int]bool
+}
+
+// Instr is one instruction.
+type Instr struct {
+	Node  *parser.Node
+	Cmd   any // *instructions.RunCommand, *instructions.CopyCommand, *instructions.Stage, …
+	Span  Span
+	Stage int // -1 for ARGs before the first FROM
+	Index int // position in File.Instrs
+	// State in effect when the instruction runs.
+	State *State
+	// Run is set for RUN instructions whose shell cachefix can read.
+	Run *Shell
+	// NoShell says why a RUN's shell cannot be read.
+	NoShell string
+}
+
+// Line is the instruction's first line.
+func (in *Instr) Line() int { return in.Node.StartLine }
+
+// Keyword is the instruction's name in lower case ("run").
+func (in *Instr) Keyword() string { return strings.ToLower(in.Node.Value) }
+
+// State is the build state an instruction runs in.
+type State struct {
+	Workdir string
+	// User is the USER in effect ("" for the image's default, root for every base image
+	// cachefix knows).
+	User string
+	// Env holds ENV and ARG values; a nil value is set but unknown (an ARG without default).
+	Env map[string]*string
+	// Base is the stage's base: an image name, or the name of an earlier stage.
+	Base string
+	// Users are the users and groups created so far (useradd/groupadd with explicit ids).
+	Users  map[string]Account
+	Groups map[string]string
+}
+
+// Account is a user created in the Dockerfile.
+type Account struct{ UID, GID, Home string }
+
+// Lookup returns a known environment value.
+func (st *State) Lookup(name string) (string, bool) {
+	v, ok := st.Env[name]
+	if !ok || v == nil {
+		return "", false
+	}
+	return *v, true
+}
+
+func (st *State) clone() *State {
+	n := *st
+	n.Env = make(map[string]*string, len(st.Env))
+	for k, v := range st.Env {
+		n.Env[k] = v
+	}
+	n.Users = make(map[string]Account, len(st.Users))
+	for k, v := range st.Users {
+		n.Users[k] = v
+	}
+	n.Groups = make(map[string]string, len(st.Groups))
+	for k, v := range st.Groups {
+		n.Groups[k] = v
+	}
+	return &n
+}
+
+// Keys implements shell.EnvGetter.
+func (st *State) Keys() []string {
+	var out []string
+	for k, v := range st.Env {
+		if v != nil {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Get implements shell.EnvGetter.
+func (st *State) Get(k string) (string, bool) { return st.Lookup(k) }
+
+// expandWord expands Dockerfile variables in w; ok is false when w uses a variable whose
+// value is unknown.
+func (f *File) expandWord(st *State, w string) (string, bool) {
+	if !strings.ContainsAny(w, "$'\"\\`") {
+		return w, true
+	}
+	res, err := shell.NewLex(f.Escape).ProcessWordWithMatches(w, st)
+	if err != nil || len(res.Unmatched) > 0 {
+		return "", false
+	}
+	return res.Result, true
+}
+
+// Shell is the shell of a RUN instruction.
+type Shell struct {
+	// CmdStart is the offset where the command text starts (after the keyword and flags);
+	// FlagsStart is where the first flag (or the command) starts.
+	CmdStart, FlagsStart int
+	// End is the offset where the command text ends (before the line ending).
+	End int
+	// Shell is the parsed command, nil when it cannot be read (see Instr.NoShell); offsets
+	// in it are relative to CmdStart.
+	Shell *syntax.File
+	// Multiline is true when the RUN spans several lines.
+	Multiline bool
+	// Indent is the indentation of the RUN's continuation lines ("    " by default).
+	Indent string
+	// Flags are the spans of the RUN's flags (--mount=...), in order.
+	Flags []Span
+}
+
+// Parse parses src with BuildKit's parser and instructions, then computes spans, stages
+// and the state of every instruction.
+func Parse(path string, src []byte) (*File, error) {
+	s := NewSource(path, src)
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return nil, locate(path, err)
+	}
+	f := &File{Source: s, Escape: res.EscapeToken, Windows: map[int]bool{}}
+	var warnings []string
+	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
+		line := 0
+		if len(loc) > 0 {
+			line = loc[0].Start.Line
+		}
+		warnings = append(warnings, fmt.Sprintf("%d: %s: %s", line, rule, msg))
+	}})
+	if _, _, err := instructions.Parse(res.AST, lint); err != nil {
+		return nil, locate(path, err)
+	}
+	sort.Strings(warnings)
+	f.Warnings = warnings
+	stage := -1
+	var st *State
+	stageEnd := map[string]*State{}
+	meta := &State{Env: map[string]*string{}, Workdir: "/"}
+	lower, upper := 0, 0
+	for i, node := range res.AST.Children {
+		cmd, err := instructions.ParseInstruction(node)
+		if err != nil {
+			return nil, locate(path, parser.WithLocation(err, node.Location()))
+		}
+		if kw := firstWord(node.Original); kw != "" {
+			if kw == strings.ToLower(kw) {
+				lower++
+			} else {
+				upper++
+			}
+		}
+		in := &Instr{Node: node, Cmd: cmd, Span: s.LineSpan(node.StartLine, node.EndLine), Index: i}
+		if fs, ok := cmd.(*instructions.Stage); ok {
+			stage++
+			base := fs.BaseName
+			if prev, ok := stageEnd[strings.ToLower(base)]; ok {
+				st = prev.clone()
+			} else {
+				st = &State{Workdir: "/", Env: map[string]*string{}, Users: map[string]Account{}, Groups: map[string]string{}}
+				if acc, ok := baseImageUser(base); ok {
+					st.Users[acc.name] = acc.Account
+					st.Groups[acc.name] = acc.GID
+				}
+			}
+			st.Base = base
+			f.Windows[stage] = isWindowsImage(base) || (prevWindows(f, base))
+			f.Stages = append(f.Stages, nil)
+			stageEnd[fmt.Sprint(stage)] = st
+			if fs.Name != "" {
+				stageEnd[strings.ToLower(fs.Name)] = st
+			}
+		}
+		in.Stage = stage
+		if stage < 0 {
+			in.State = meta
+			if a, ok := cmd.(*instructions.ArgCommand); ok {
+				for _, kv := range a.Args {
+					meta.Env[kv.Key] = kv.Value
+				}
+			}
+		} else {
+			in.State = st
+			f.Stages[stage] = append(f.Stages[stage], in)
+			st = f.step(st, in)
+			stageEnd[fmt.Sprint(stage)] = st
+			if fs, ok := f.Stages[stage][0].Cmd.(*instructions.Stage); ok && fs.Name != "" {
+				stageEnd[strings.ToLower(fs.Name)] = st
+			}
+		}
+		f.Instrs = append(f.Instrs, in)
+	}
+	f.Lower = lower > upper
+	for _, in := range f.Instrs {
+		if c, ok := in.Cmd.(*instructions.RunCommand); ok {
+			st := in.State
+			err := c.Expand(func(w string) (string, error) {
+				if v, ok := f.expandWord(st, w); ok {
+					return v, nil
+				}
+				return w, nil
+			})
+			if err != nil {
+				return nil, locate(path, parser.WithLocation(err, in.Node.Location()))
+			}
+			in.Run, in.NoShell = f.parseRun(in)
+		}
+	}
+	return f, nil
+}
+
+// isWindowsImage reports whether an image reference names a Windows base image.
+func isWindowsImage(ref string) bool {
+	r := strings.ToLower(ref)
+	for _, w := range []string{"windows", "servercore", "nanoserver", "mcr.microsoft.com/dotnet/framework", "mcr.microsoft.com/powershell:lts-nanoserver"} {
+		if strings.Contains(r, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// prevWindows reports whether base names an earlier stage that builds a Windows image.
+func prevWindows(f *File, base string) bool {
+	for i, st := range f.Stages {
+		if fs, ok := st[0].Cmd.(*instructions.Stage); ok && strings.EqualFold(fs.Name, base) {
+			return f.Windows[i]
+		}
+	}
+	return false
+}
+
+func firstWord(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+type baseUser struct {
+	name string
+	Account
+}
+
+// baseImageUser returns the non-root user that a well-known base image creates.
+func baseImageUser(image string) (baseUser, bool) {
+	name := image
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	name, _, _ = strings.Cut(name, "@")
+	name, _, _ = strings.Cut(name, ":")
+	if name == "node" && !strings.Contains(image, "/") || strings.HasSuffix(image, "library/node") || strings.HasPrefix(image, "docker.io/library/node:") || strings.HasPrefix(image, "docker.io/node:") {
+		return baseUser{name: "node", Account: Account{UID: "1000", GID: "1000", Home: "/home/node"}}, true
+	}
+	return baseUser{}, false
+}
+
+// step returns the state after in runs.
+func (f *File) step(st *State, in *Instr) *State {
+	switch c := in.Cmd.(type) {
+	case *instructions.EnvCommand:
+		st = st.clone()
+		for _, kv := range c.Env {
+			if v, ok := f.expandWord(st, kv.Value); ok {
+				st.Env[kv.Key] = &v
+			} else {
+				st.Env[kv.Key] = nil
+			}
+		}
+	case *instructions.ShellCommand:
+		if len(c.Shell) > 0 {
+			sh := strings.ToLower(c.Shell[0])
+			if strings.Contains(sh, "powershell") || strings.Contains(sh, "pwsh") || strings.Contains(sh, "cmd") {
+				f.Windows[in.Stage] = true
+			}
+		}
+	case *instructions.ArgCommand:
+		st = st.clone()
+		for _, kv := range c.Args {
+			if kv.Value == nil {
+				st.Env[kv.Key] = nil
+				continue
+			}
+			if v, ok := f.expandWord(st, *kv.Value); ok {
+				st.Env[kv.Key] = &v
+			} else {
+				st.Env[kv.Key] = nil
+			}
+		}
+	case *instructions.WorkdirCommand:
+		st = st.clone()
+		if p, ok := f.expandWord(st, c.Path); ok {
+			if !path.IsAbs(p) {
+				p = path.Join(st.Workdir, p)
+			}
+			st.Workdir = path.Clean(p)
+		} else {
+			st.Workdir = ""
+		}
+	case *instructions.UserCommand:
+		st = st.clone()
+		if u, ok := f.expandWord(st, c.User); ok {
+			st.User = u
+		} else {
+			st.User = "$unknown"
+		}
+	case *instructions.RunCommand:
+		st = f.accounts(st, c)
+	}
+	return st
+}
+
+// accounts records users and groups that a RUN creates with explicit ids.
+func (f *File) accounts(st *State, c *instructions.RunCommand) *State {
+	if !c.PrependShell || len(c.CmdLine) == 0 {
+		return st
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(strings.Join(c.CmdLine, " ")), "")
+	if err != nil {
+		return st
+	}
+	changed := false
+	syntax.Walk(file, func(n syntax.Node) bool {
+		call, ok := n.(*syntax.CallExpr)
+		if !ok {
+			return true
+		}
+		cmd := literalCmd(call, st)
+		switch cmd.Name() {
+		case "useradd", "adduser", "groupadd", "addgroup":
+		default:
+			return true
+		}
+		if !changed {
+			st = st.clone()
+			changed = true
+		}
+		recordAccount(st, cmd)
+		return true
+	})
+	return st
+}
+
+func recordAccount(st *State, cmd *manifests.Cmd) {
+	name := cmd.Name()
+	isGroup := name == "groupadd" || name == "addgroup"
+	var id, gid, home, who string
+	create := false
+	for i := 1; i < len(cmd.Args); i++ {
+		a := cmd.Args[i]
+		val := func() string {
+			if k, v, ok := strings.Cut(a, "="); ok && strings.HasPrefix(k, "--") {
+				return v
+			}
+			if i+1 < len(cmd.Args) {
+				i++
+				return cmd.Args[i]
+			}
+			return ""
+		}
+		switch {
+		case a == "-u" || a == "--uid" || strings.HasPrefix(a, "--uid="):
+			id = val()
+		case a == "-g" || a == "--gid" || a == "-G" && isGroup || strings.HasPrefix(a, "--gid=") || a == "--ingroup":
+			gid = val()
+		case a == "-d" || a == "--home-dir" || a == "--home" || a == "-h" && name == "adduser" || strings.HasPrefix(a, "--home-dir=") || strings.HasPrefix(a, "--home="):
+			home = val()
+		case a == "-m" || a == "--create-home":
+			create = true
+		case a == "-s" || a == "--shell" || a == "-c" || a == "--comment" || a == "-G" || a == "--groups" || a == "-k" || a == "--gecos" || a == "-K":
+			val()
+		case strings.HasPrefix(a, "-"):
+		default:
+			who = a
+		}
+	}
+	if who == "" {
+		return
+	}
+	if isGroup {
+		if id == "" {
+			id = gid // groupadd --gid 10001 app
+		}
+		if isNumber(id) {
+			st.Groups[who] = id
+		}
+		return
+	}
+	if gid != "" {
+		if g, ok := st.Groups[gid]; ok {
+			gid = g
+		}
+	} else if g, ok := st.Groups[who]; ok {
+		gid = g
+	}
+	if !isNumber(gid) {
+		gid = ""
+	}
+	if home == "" && (create || name == "adduser") {
+		home = "/home/" + who
+	}
+	st.Users[who] = Account{UID: id, GID: gid, Home: home}
+}
+
+// literalCmd expands the words of call with the known environment.
+func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
+	cmd := &manifests.Cmd{Env: st.Lookup}
+	cfg := &expand.Config{Env: envList(st), NoUnset: true}
+	for _, w := range call.Args {
+		s, err := expand.Literal(cfg, w)
+		cmd.Args = append(cmd.Args, s)
+		cmd.Lit = append(cmd.Lit, err == nil)
+	}
+	return cmd
+}
+
+func envList(st *State) expand.Environ {
+	var pairs []string
+	for _, k := range st.Keys() {
+		v, _ := st.Lookup(k)
+		pairs = append(pairs, k+"="+v)
+	}
+	return expand.ListEnviron(pairs...)
+}
+
+// parseRun finds the flags and command text of a RUN and, for the shell form, parses the
+// shell. A RUN whose shell cannot be read still gets its offsets (so flags can be added),
+// with NoShell saying why.
+func (f *File) parseRun(in *Instr) (*Shell, string) {
+	c := in.Cmd.(*instructions.RunCommand)
+	src := f.Source.Src
+	esc := byte(f.Escape)
+	end := f.Source.trimEOL(in.Span.Start, in.Span.End)
+	if len(in.Node.Heredocs) > 0 {
+		// The RUN's own line ends where its heredoc bodies start.
+		end = f.Source.trimEOL(in.Span.Start, f.Source.LineSpan(in.Node.StartLine, in.Node.StartLine).End)
+	}
+	p := in.Span.Start
+	skipSpace := func() {
+		for p < end {
+			switch {
+			case src[p] == ' ' || src[p] == '\t':
+				p++
+			case src[p] == esc && p+1 < end && src[p+1] == '\n':
+				p += 2
+			case src[p] == esc && p+2 < end && src[p+1] == '\r' && src[p+2] == '\n':
+				p += 3
+			default:
+				return
+			}
+		}
+	}
+	skipSpace()
+	for p < end && src[p] != ' ' && src[p] != '\t' && src[p] != esc {
+		p++ // the keyword
+	}
+	skipSpace()
+	r := &Shell{FlagsStart: p, End: end}
+	for _, fl := range in.Node.Flags {
+		if !bytes.HasPrefix(src[p:end], []byte(fl)) {
+			return nil, "its flags span several lines"
+		}
+		r.Flags = append(r.Flags, Span{p, p + len(fl)})
+		p += len(fl)
+		skipSpace()
+	}
+	r.CmdStart = p
+	text := src[r.CmdStart:end]
+	r.Multiline = bytes.Contains(src[in.Span.Start:end], []byte("\n"))
+	r.Indent = "    "
+	lines := bytes.Split(src[in.Span.Start:end], []byte("\n"))
+	for i, l := range lines {
+		t := bytes.TrimSpace(l)
+		if i > 0 && (len(t) == 0 || t[0] == '#') {
+			return r, "it has comment or blank lines inside its continuation"
+		}
+		if i == 1 {
+			r.Indent = string(l[:len(l)-len(bytes.TrimLeft(l, " \t"))])
+		}
+	}
+	switch {
+	case f.Windows[in.Stage]:
+		return r, "it runs on a Windows image"
+	case len(in.Node.Heredocs) > 0:
+		return r, "it uses a heredoc"
+	case !c.PrependShell:
+		return r, "it is in exec (JSON) form"
+	}
+	// The shell sees the text as the Dockerfile's shell does: the escape character before a
+	// line ending is a continuation, and CRLF endings become " \n", keeping every offset.
+	sh := append([]byte(nil), text...)
+	if esc != '\\' {
+		sh = bytes.ReplaceAll(sh, []byte{esc, '\n'}, []byte("\\\n"))
+		sh = bytes.ReplaceAll(sh, []byte{esc, '\r', '\n'}, []byte(" \\\n"))
+	}
+	sh = bytes.ReplaceAll(sh, []byte("\\\r\n"), []byte(" \\\n"))
+	sh = bytes.ReplaceAll(sh, []byte("\r\n"), []byte(" \n"))
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(bytes.NewReader(sh), "")
+	if err != nil {
+		return r, "its shell does not parse: " + err.Error()
+	}
+	r.Shell = file
+	return r, ""
+}
+
+// Continuation is what ends a line inside a continued instruction: " \" with the
+// file's escape character.
+func (f *File) Continuation() string { return " " + string(f.Escape) + f.Source.EOL }
+
+// locate turns a BuildKit error into "path:line: message".
+func locate(path string, err error) error {
+	var le *parser.LocationError
+	if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+		return &Error{Path: path, Line: le.Locations[0][0].Start.Line, Err: err}
+	}
+	return &Error{Path: path, Err: err}
+}
+
+// Error is a failure tied to a file and line.
+type Error struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *Error) Error() string {
+	msg := e.Err.Error()
+	var le *parser.LocationError
+	if errors.As(e.Err, &le) {
+		msg = le.Unwrap().Error()
+	}
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.Path, e.Line, msg)
+	}
+	return fmt.Sprintf("%s: %s", e.Path, msg)
+}
+
+func (e *Error) Unwrap() error { return e.Err }

@@ -1,0 +1,85 @@
+package rewrite
+
+import (
+	"github.com/cachefix/cachefix/detect"
+)
+
+// Rule is one cache rule: it reads a parsed Dockerfile and reports findings, each with an
+// optional fix made of byte edits.
+type Rule struct {
+	// Name is a kebab-case identifier used in flags, pragmas and JSON.
+	Name string
+	// Doc's first line is the rule's title.
+	Doc string
+	// Default is the applicability of the rule's usual fix, for `cachefix rules`.
+	Default Applicability
+	Run     func(*Pass)
+}
+
+// Title is the first line of the rule's Doc.
+func (r *Rule) Title() string {
+	for i, c := range r.Doc {
+		if c == '\n' {
+			return r.Doc[:i]
+		}
+	}
+	return r.Doc
+}
+
+// All lists the rules in the order they run. manifest-first, install-order and split-chain
+// share one plan (see sink.go); cache-defeat acts only on mounts already in the text, so it
+// runs a round after cache-mount adds them; syntax-line likewise follows the mounts.
+func All() []*Rule {
+	return []*Rule{ManifestFirst, InstallOrder, SplitChain, CacheMount, CacheDefeat, MisplacedMount, SyntaxLine, VolatileArg}
+}
+
+// Options are the choices a user makes for a run.
+type Options struct {
+	// NoMounts adds no cache mounts: only reorders (kaniko, old engines).
+	NoMounts bool
+	// NoSyntax adds no "# syntax" directive.
+	NoSyntax bool
+	// Unsafe applies fixes marked unsafe too.
+	Unsafe bool
+}
+
+// Required is the least applicability a fix needs to be applied under o.
+func (o Options) Required() Applicability {
+	if o.Unsafe {
+		return Unsafe
+	}
+	return Safe
+}
+
+// Pass carries a rule's inputs and its one output, Report.
+type Pass struct {
+	Rule    *Rule
+	File    *File
+	Context *detect.Context
+	Options Options
+	report  func(Finding)
+	shared  *shared
+}
+
+// shared holds results computed once per round and read by several rules.
+type shared struct {
+	plans []*sinkPlan
+	done  bool
+}
+
+// Report records a finding.
+func (p *Pass) Report(f Finding) {
+	f.Rule = p.Rule.Name
+	p.report(f)
+}
+
+// Finding is one thing a rule noticed, at a line of the file.
+type Finding struct {
+	Rule    string `json:"rule"`
+	Line    int    `json:"line"`
+	Message string `json:"message"`
+	// Fix, when set, is what the rule proposes.
+	Fix *Fix `json:"-"`
+	// Declined says why no fix is proposed.
+	Declined string `json:"declined,omitempty"`
+}

@@ -1,0 +1,167 @@
+package rewrite
+
+import (
+	"path"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/cachefix/cachefix/manifests"
+)
+
+// element is one command of a RUN: a member of its && chain, or a top-level statement.
+type element struct {
+	stmt *syntax.Stmt
+	call *syntax.CallExpr // nil for anything but a simple command
+	cmd  *manifests.Cmd
+	// opaque is set for commands read from exec form or a heredoc: their words have no
+	// offsets in the file, so nothing inside them can be edited.
+	opaque  bool
+	install *manifests.Install
+	// start and end are file offsets.
+	start, end int
+}
+
+// elements returns a RUN's commands. chain is true when the RUN is a single statement whose
+// commands are joined by && (or a single command): only then can it be split.
+func (f *File) elements(in *Instr) (els []element, chain bool) {
+	if in.Run == nil || f.Windows[in.Stage] {
+		return nil, false
+	}
+	if in.Run.Shell == nil {
+		return f.opaqueElements(in), false
+	}
+	stmts := in.Run.Shell.Stmts
+	for _, s := range stmts {
+		for _, st := range flattenAnd(s) {
+			els = append(els, f.element(in, st))
+		}
+	}
+	return els, len(stmts) == 1
+}
+
+// opaqueElements reads the commands of an exec-form RUN, or of a RUN whose heredoc is its
+// shell script, for recognition only.
+func (f *File) opaqueElements(in *Instr) []element {
+	c := in.Cmd.(*instructions.RunCommand)
+	whole := element{opaque: true, start: in.Run.CmdStart, end: in.Run.End}
+	if !c.PrependShell && len(in.Node.Heredocs) == 0 {
+		cmd := &manifests.Cmd{Args: c.CmdLine, Env: in.State.Lookup}
+		for range c.CmdLine {
+			cmd.Lit = append(cmd.Lit, true)
+		}
+		whole.cmd = cmd
+		if inst, ok := manifests.Recognize(cmd); ok {
+			whole.install = inst
+		}
+		return []element{whole}
+	}
+	if len(in.Node.Heredocs) != 1 || len(c.CmdLine) != 1 || !strings.HasPrefix(strings.TrimSpace(c.CmdLine[0]), "<<") {
+		return nil // e.g. RUN python3 <<EOF
+	}
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(in.Node.Heredocs[0].Content), "")
+	if err != nil {
+		return nil
+	}
+	var out []element
+	for _, s := range file.Stmts {
+		for _, st := range flattenAnd(s) {
+			e := whole
+			e.stmt = st
+			if call, ok := st.Cmd.(*syntax.CallExpr); ok && !st.Negated && !st.Background && len(call.Args) > 0 {
+				e.call = call
+				e.cmd = literalCmd(call, in.State)
+				if inst, ok := manifests.Recognize(e.cmd); ok {
+					e.install = inst
+				}
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func flattenAnd(s *syntax.Stmt) []*syntax.Stmt {
+	if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && b.Op == syntax.AndStmt && !s.Negated && !s.Background && len(s.Redirs) == 0 {
+		return append(flattenAnd(b.X), flattenAnd(b.Y)...)
+	}
+	return []*syntax.Stmt{s}
+}
+
+func (f *File) element(in *Instr, st *syntax.Stmt) element {
+	base := in.Run.CmdStart
+	e := element{stmt: st, start: base + int(st.Pos().Offset()), end: base + int(st.End().Offset())}
+	call, ok := st.Cmd.(*syntax.CallExpr)
+	if !ok || st.Negated || st.Background || len(call.Args) == 0 {
+		return e
+	}
+	e.call = call
+	e.cmd = literalCmd(call, in.State)
+	if inst, ok := manifests.Recognize(e.cmd); ok {
+		e.install = inst
+	}
+	return e
+}
+
+// wordSpan returns the file offsets of word i of an element's command.
+func (e element) wordSpan(in *Instr, i int) Span {
+	w := e.call.Args[i]
+	return Span{in.Run.CmdStart + int(w.Pos().Offset()), in.Run.CmdStart + int(w.End().Offset())}
+}
+
+// label names an element's command for messages: "pip install", "npm ci".
+func (e element) label() string {
+	if e.cmd == nil || len(e.cmd.Args) == 0 {
+		return "command"
+	}
+	args := e.cmd.Args
+	name := e.cmd.Name()
+	if strings.HasPrefix(name, "python") && len(args) > 2 && args[1] == "-m" {
+		args = args[2:]
+		name = args[0]
+	}
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		return name + " " + args[1]
+	}
+	return name
+}
+
+// redirectsOnlyToNull reports whether a statement's redirections write nowhere that matters.
+func redirectsOnlyToNull(st *syntax.Stmt) bool {
+	for _, r := range st.Redirs {
+		if r.Word == nil {
+			return false
+		}
+		lit := r.Word.Lit()
+		if lit != "/dev/null" && !(r.Op == syntax.DplOut || r.Op == syntax.DplIn) {
+			return false
+		}
+	}
+	return true
+}
+
+// resolve makes p absolute against dir.
+func resolve(dir, p string) string {
+	if path.IsAbs(p) {
+		return path.Clean(p)
+	}
+	return path.Join(dir, p)
+}
+
+// under reports whether p is dir or inside it.
+func under(p, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return p == dir || strings.HasPrefix(p, dir+"/")
+}
+
+// keyword spells an instruction name in the file's case.
+func (f *File) keyword(name string) string {
+	if f.Lower {
+		return strings.ToLower(name)
+	}
+	return strings.ToUpper(name)
+}

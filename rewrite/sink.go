@@ -1,0 +1,800 @@
+package rewrite
+
+// sink.go plans the three reordering rules (manifest-first, install-order, split-chain).
+//
+// A copy from the build context (COPY . ., COPY server.py .) is "sunk": it moves down past
+// the dependency installs that follow it in its stage, and each install that reads files
+// the copy brought (requirements.txt, package.json) gets a COPY of exactly those files
+// right before it. The installs themselves keep their place and their bytes.
+//
+// The copy passes an instruction only when the result is provably the same:
+//   - ENV, ARG, LABEL, EXPOSE, USER, CMD, ENTRYPOINT, STOPSIGNAL, HEALTHCHECK and SHELL do
+//     not read the copied files, and the copy's own words use no variable;
+//   - a RUN passes when every command in it is a recognized install whose inputs are all
+//     known (manifests.Install.Inputs) or a command on the short list of commands that read
+//     nothing of the project (mkdir, useradd, ...) with no path inside the copy's
+//     destination. Anything else, including an install that reads the source (pip
+//     install ., a postinstall script), stops the copy: e.g. RUN python manage.py migrate;
+//   - an install whose output lies under the copy's destination (node_modules, .venv) would
+//     be overwritten by host files of the same name: the fix adds them to .dockerignore;
+//   - a RUN whose && chain starts with installs and goes on with a step that reads the
+//     source is split there: the installs stay before the copy, the rest becomes a RUN
+//     after it (same order, and a failing install still stops the build);
+//   - WORKDIR, COPY, ADD, VOLUME and ONBUILD stop the copy.
+//
+// All three rules read the one plan per stage computed here; each reports the plans of its
+// kind, so a plan is reported once.
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+)
+
+// ManifestFirst copies the manifests an install reads before the source.
+var ManifestFirst = &Rule{
+	Name:    "manifest-first",
+	Doc:     "Copy only the manifests before a dependency install, the source after it\n\nA COPY of the whole context before an install makes every source edit re-run the install.",
+	Default: Safe,
+	Run:     func(p *Pass) { p.reportPlans(planManifest) },
+}
+
+// InstallOrder moves installs that read no copied file above a source copy.
+var InstallOrder = &Rule{
+	Name:    "install-order",
+	Doc:     "Move installs that read no copied file above the source copy\n\nSystem packages (apt-get) and copies of files the next install does not need sit better after it.",
+	Default: Safe,
+	Run:     func(p *Pass) { p.reportPlans(planOrder) },
+}
+
+// SplitChain splits an && chain that mixes an install with a step that reads the source.
+var SplitChain = &Rule{
+	Name:    "split-chain",
+	Doc:     "Split && chains that mix an install with a build step\n\nThe install part moves before the source copy; the rest stays after it.",
+	Default: Safe,
+	Run:     func(p *Pass) { p.reportPlans(planSplit) },
+}
+
+type planKind int
+
+const (
+	planManifest planKind = iota
+	planOrder
+	planSplit
+)
+
+type sinkPlan struct {
+	w        *Instr
+	copy     *copyInfo
+	after    *Instr // the copy goes right after this instruction (unless split)
+	installs []*Instr
+	first    element // the first install passed, for messages
+	// manifests maps an instruction to the context paths copied right before it.
+	manifests map[*Instr][]string
+	order     []*Instr
+	split     *splitInfo
+	ignore    []string
+	// declined is set when an install follows the copy but cannot be reordered.
+	declined   string
+	declinedAt *Instr
+	declinedEl element
+}
+
+func (sp *sinkPlan) kind() planKind {
+	switch {
+	case sp.split != nil:
+		return planSplit
+	case len(sp.order) > 0:
+		return planManifest
+	}
+	return planOrder
+}
+
+type splitInfo struct {
+	run                    *Instr
+	prefixEnd, suffixStart int
+	rest                   string // the first command left after the copy, for messages
+}
+
+// copyInfo is a COPY or ADD from the build context that may be sunk.
+type copyInfo struct {
+	sources []string // context paths, cleaned; may hold wildcards
+	dest    string   // as written
+	abs     string   // absolute destination
+	dirDest bool
+	flags   []string
+	text    string // the instruction's words, for messages: "COPY . ."
+}
+
+func (p *Pass) reportPlans(kind planKind) {
+	for _, sp := range p.plans() {
+		if sp.declined != "" {
+			if kind == planManifest {
+				p.Report(Finding{
+					Line:     sp.declinedAt.Line(),
+					Message:  fmt.Sprintf("%s re-runs on every source change (%s on line %d)", sp.declinedEl.label(), sp.copy.text, sp.w.Line()),
+					Declined: "not moved: " + sp.declined,
+				})
+			}
+			continue
+		}
+		if sp.kind() != kind {
+			continue
+		}
+		p.Report(p.sinkFinding(sp))
+	}
+}
+
+func (p *Pass) sinkFinding(sp *sinkPlan) Finding {
+	fix := &Fix{Applicability: Safe, Edits: p.sinkEdits(sp), Ignore: sp.ignore}
+	msg := fmt.Sprintf("%s re-runs on every source change (%s on line %d)", sp.first.label(), sp.copy.text, sp.w.Line())
+	switch sp.kind() {
+	case planSplit:
+		fix.Message = fmt.Sprintf("Split the install from %s, which stays after the source copy", sp.split.rest)
+	case planManifest:
+		var names []string
+		for _, in := range sp.order {
+			names = append(names, sp.manifests[in]...)
+		}
+		fix.Message = fmt.Sprintf("Copy %s before the source and install first", strings.Join(names, ", "))
+	default:
+		fix.Message = fmt.Sprintf("Move %s below the install", sp.copy.text)
+	}
+	if len(sp.ignore) > 0 {
+		fix.Note = fmt.Sprintf("%s gains %s, so host files cannot overwrite the install; this applies to every Dockerfile that uses this context", path.Base(p.Context.IgnorePath), strings.Join(sp.ignore, ", "))
+	}
+	return Finding{Line: sp.first.line(p.File), Message: msg, Fix: fix}
+}
+
+func (e element) line(f *File) int { return f.Source.Line(e.start) }
+
+// plans computes, once per round, at most one plan per stage: the first context copy that
+// can sink past an install (later copies are planned in later rounds).
+func (p *Pass) plans() []*sinkPlan {
+	if p.shared.done {
+		return p.shared.plans
+	}
+	p.shared.done = true
+	for _, stage := range p.File.Stages {
+		var declined *sinkPlan
+		for i, w := range stage {
+			ci := p.copyInfo(w)
+			if ci == nil {
+				continue
+			}
+			sp := p.plan(stage, i, ci)
+			if sp == nil {
+				continue
+			}
+			if sp.declined == "" {
+				declined = nil
+				p.shared.plans = append(p.shared.plans, sp)
+				break
+			}
+			if declined == nil {
+				declined = sp
+			}
+		}
+		if declined != nil {
+			p.shared.plans = append(p.shared.plans, declined)
+		}
+	}
+	return p.shared.plans
+}
+
+func (p *Pass) plan(stage []*Instr, i int, ci *copyInfo) *sinkPlan {
+	sp := &sinkPlan{w: stage[i], copy: ci, manifests: map[*Instr][]string{}}
+	last := -1
+	copied := map[string]bool{}
+	var allNeeded []string
+	var blocked *Instr
+	blockReason := ""
+	var blockEl element
+loop:
+	for j := i + 1; j < len(stage); j++ {
+		J := stage[j]
+		switch J.Keyword() {
+		case "env", "arg", "label", "expose", "user", "stopsignal", "healthcheck", "cmd", "entrypoint", "shell", "maintainer":
+			continue
+		case "workdir":
+			if path.IsAbs(ci.dest) {
+				continue // the copy's destination does not depend on it
+			}
+			blocked = J
+			blockReason = fmt.Sprintf("WORKDIR on line %d changes where %s lands", J.Line(), ci.text)
+			break loop
+		case "run":
+			v := p.judgeRun(ci, J)
+			allNeeded = append(allNeeded, v.needed...)
+			if v.ok || v.split != nil {
+				var fresh []string
+				for _, n := range v.needed {
+					if !copied[n] && !p.providedEarlier(stage[:i], ci, n) {
+						copied[n] = true
+						fresh = append(fresh, n)
+					}
+				}
+				if len(fresh) > 0 {
+					sp.manifests[J] = fresh
+					sp.order = append(sp.order, J)
+				}
+				sp.ignore = appendUnique(sp.ignore, v.ignore...)
+				if v.installs > 0 {
+					if len(sp.installs) == 0 {
+						sp.first = v.first
+					}
+					sp.installs = append(sp.installs, J)
+					last = j
+				}
+				if v.split != nil {
+					sp.split = v.split
+					break loop
+				}
+				continue
+			}
+			blocked, blockReason, blockEl = J, v.block, v.blockEl
+			if v.installs == 0 {
+				blockReason = fmt.Sprintf("RUN on line %d %s", J.Line(), v.block)
+			}
+			break loop
+		default:
+			blocked = J
+			blockReason = fmt.Sprintf("%s on line %d comes first", strings.ToUpper(J.Keyword()), J.Line())
+			break loop
+		}
+	}
+	if last < 0 {
+		// Nothing can move. Say why when an install follows the copy in this stage.
+		if blocked == nil {
+			return nil
+		}
+		if blockEl.install == nil {
+			for _, K := range stage[blocked.Index-stage[0].Index:] {
+				els, _ := p.File.elements(K)
+				for _, e := range els {
+					if e.install != nil && len(e.install.Inputs) > 0 {
+						blockEl = e
+						blocked = K
+						break
+					}
+				}
+				if blockEl.install != nil {
+					break
+				}
+			}
+		}
+		if blockEl.install == nil || p.isManifestCopy(ci, allNeeded) {
+			return nil
+		}
+		sp.declined, sp.declinedAt, sp.declinedEl = blockReason, blocked, blockEl
+		return sp
+	}
+	if p.isManifestCopy(ci, allNeeded) {
+		return nil
+	}
+	if sp.split == nil {
+		sp.after = stage[last]
+	}
+	return sp
+}
+
+// providedEarlier reports whether an earlier COPY of the stage already puts context file c
+// where the copy would, with the same flags: a manifest copy of it would repeat that one.
+// e.g. COPY ["package.json", "package-lock.json", "relay.js", "./"] before COPY . .
+func (p *Pass) providedEarlier(earlier []*Instr, ci *copyInfo, c string) bool {
+	img, _ := p.imagePath(ci, c)
+	for _, e := range earlier {
+		ei := p.copyInfo(e)
+		if ei == nil || strings.Join(ei.flags, " ") != strings.Join(ci.flags, " ") {
+			continue
+		}
+		if src, ok := p.source(ei, img); ok && src == c {
+			return true
+		}
+	}
+	return false
+}
+
+// isManifestCopy reports whether every source of the copy is a manifest that the installs
+// after it read, so that the copy is already where it belongs (COPY package*.json ./).
+func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
+	if len(needed) == 0 {
+		return false
+	}
+	for _, s := range ci.sources {
+		if s == "." {
+			return false
+		}
+		matches := p.expandSource(s)
+		if len(matches) == 0 {
+			return false
+		}
+		for _, m := range matches {
+			ok := false
+			for _, n := range needed {
+				if n == m || under(n, m) {
+					ok = true
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// expandSource lists the context paths a COPY source names.
+func (p *Pass) expandSource(s string) []string {
+	if strings.ContainsAny(s, "*?[") {
+		m, err := doublestar.Glob(p.Context.FS, s)
+		if err != nil {
+			return nil
+		}
+		var out []string
+		for _, x := range m {
+			if !p.Context.Excluded(x) {
+				out = append(out, x)
+			}
+		}
+		return out
+	}
+	if ok, _ := p.Context.Stat(s); ok || s == "." {
+		return []string{s}
+	}
+	return nil
+}
+
+// copyInfo returns the copy's sources and destination when it may be sunk.
+func (p *Pass) copyInfo(w *Instr) *copyInfo {
+	var sd instructions.SourcesAndDest
+	switch c := w.Cmd.(type) {
+	case *instructions.CopyCommand:
+		if c.From != "" || c.Parents || len(c.ExcludePatterns) > 0 {
+			return nil // e.g. COPY --from=build /app/dist ./dist
+		}
+		sd = c.SourcesAndDest
+	case *instructions.AddCommand:
+		if c.Checksum != "" || c.KeepGitDir != nil || c.Unpack != nil || len(c.ExcludePatterns) > 0 {
+			return nil
+		}
+		sd = c.SourcesAndDest
+	default:
+		return nil
+	}
+	if len(sd.SourceContents) > 0 || len(sd.SourcePaths) == 0 || w.State.Workdir == "" || p.File.Windows[w.Stage] {
+		return nil // e.g. COPY <<EOF /etc/x
+	}
+	for _, fl := range w.Node.Flags {
+		if !strings.HasPrefix(fl, "--chown=") && !strings.HasPrefix(fl, "--chmod=") && fl != "--link" && fl != "--link=true" {
+			return nil
+		}
+		if strings.Contains(fl, "$") {
+			return nil
+		}
+	}
+	ci := &copyInfo{dest: sd.DestPath, flags: w.Node.Flags}
+	if strings.ContainsAny(sd.DestPath, "$") {
+		return nil // e.g. COPY . $APP_HOME
+	}
+	for _, s := range sd.SourcePaths {
+		if strings.ContainsAny(s, "$ \t") || strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
+			return nil
+		}
+		c := path.Clean(strings.TrimPrefix(s, "/"))
+		if c == ".." || strings.HasPrefix(c, "../") {
+			return nil
+		}
+		ci.sources = append(ci.sources, c)
+	}
+	ci.abs = resolve(w.State.Workdir, sd.DestPath)
+	ci.dirDest = strings.HasSuffix(sd.DestPath, "/") || sd.DestPath == "." || len(sd.SourcePaths) > 1 || strings.HasSuffix(sd.DestPath, "/.")
+	for _, s := range ci.sources {
+		if strings.ContainsAny(s, "*?[") {
+			ci.dirDest = true
+		}
+	}
+	ci.text = strings.ToUpper(w.Keyword()) + " " + strings.Join(append(append([]string(nil), sd.SourcePaths...), sd.DestPath), " ")
+	return ci
+}
+
+// source returns the context path the copy writes at image path img, if any; the path
+// need not exist.
+func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
+	for _, s := range ci.sources {
+		for _, m := range p.expandSource(s) {
+			_, isDir := p.Context.Stat(m)
+			if m == "." || isDir {
+				if under(img, ci.abs) && img != ci.abs {
+					return path.Join(m, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/")), true
+				}
+				continue
+			}
+			target := ci.abs
+			if ci.dirDest {
+				target = path.Join(ci.abs, path.Base(m))
+			}
+			if img == target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(m))) {
+				return m, true
+			}
+		}
+	}
+	return "", false
+}
+
+// outputHazard checks an install's output folder against what the copy writes: it returns
+// an ignore entry that keeps host files out of it, or a reason not to reorder.
+func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
+	for _, s := range ci.sources {
+		for _, m := range p.expandSource(s) {
+			_, isDir := p.Context.Stat(m)
+			if m == "." || isDir {
+				if out == ci.abs || under(ci.abs, out) {
+					return "", fmt.Sprintf("the install writes %s, where %s copies the source", out, ci.text)
+				}
+				if under(out, ci.abs) {
+					c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
+					if !p.Context.Excluded(c) {
+						if m != "." && m != "" {
+							return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
+						}
+						ignore = c
+					}
+				}
+				continue
+			}
+			target := ci.abs
+			if ci.dirDest {
+				target = path.Join(ci.abs, path.Base(m))
+			}
+			if under(target, out) {
+				return "", fmt.Sprintf("%s copies %s into the install's output %s", ci.text, m, out)
+			}
+		}
+	}
+	return ignore, ""
+}
+
+type runVerdict struct {
+	ok       bool
+	installs int
+	first    element
+	needed   []string
+	ignore   []string
+	split    *splitInfo
+	block    string
+	blockEl  element
+}
+
+// stateCommands change the shell's state for the commands after them in the same RUN.
+var stateCommands = map[string]bool{"cd": true, "export": true, "set": true, "unset": true, "source": true, ".": true, "umask": true, "alias": true, "shopt": true, "pushd": true, "popd": true}
+
+// freeCommands read nothing of the project; the value is how many operands are not paths
+// (chmod's mode), or -1 when no operand is a path.
+var freeCommands = map[string]int{
+	"true": -1, ":": -1, "echo": -1, "useradd": -1, "groupadd": -1, "adduser": -1, "addgroup": -1,
+	"usermod": -1, "corepack": -1, "export": -1, "set": -1, "unset": -1, "update-ca-certificates": -1,
+	"ldconfig": -1, "mkdir": 0, "ln": 0, "rm": 0, "rmdir": 0, "touch": 0, "cd": 0, "chmod": 1, "chown": 1, "chgrp": 1,
+}
+
+// judgeRun decides whether the copy can sink past RUN J.
+func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
+	var v runVerdict
+	els, chain := p.File.elements(J)
+	if len(els) == 0 {
+		v.block = "cannot be read: " + J.NoShell
+		return v
+	}
+	cwd := J.State.Workdir
+	var cds []string
+	blockAt := -1
+	stateChange := false
+	for k, e := range els {
+		reason, needed, ignore, install := p.judgeElement(ci, J, e, cwd)
+		if reason == "" && e.cmd != nil && e.cmd.Name() == "cd" && len(e.cmd.Args) == 2 {
+			cwd = resolve(cwd, e.cmd.Args[1])
+			if under(cwd, ci.abs) {
+				cds = append(cds, cwd)
+			}
+		}
+		if reason != "" {
+			blockAt = k
+			v.block, v.blockEl = reason, e
+			break
+		}
+		if e.cmd != nil && stateCommands[e.cmd.Name()] {
+			stateChange = true
+		}
+		v.needed = appendUnique(v.needed, needed...)
+		v.ignore = appendUnique(v.ignore, ignore...)
+		if install {
+			if v.installs == 0 {
+				v.first = e
+			}
+			v.installs++
+		}
+	}
+	// A cd into the copied tree needs a folder that only a manifest copy can create.
+	for _, d := range cds {
+		found := false
+		for _, n := range v.needed {
+			if under(resolve(ci.abs, n), d) {
+				found = true
+			}
+		}
+		if !found && blockAt < 0 {
+			blockAt, v.block = len(els), fmt.Sprintf("changes into %s, which only the source copy creates", d)
+		}
+	}
+	if blockAt < 0 {
+		v.ok = true
+		return v
+	}
+	if v.blockEl.install != nil {
+		v.installs++ // the block is itself an install: report it as declined
+	}
+	if chain && blockAt > 0 && blockAt < len(els) && v.installs > 0 && v.first.install != nil && !stateChange {
+		if v.blockEl.install != nil {
+			v.installs--
+		}
+		v.split = &splitInfo{run: J, prefixEnd: els[blockAt-1].end, suffixStart: els[blockAt].start, rest: els[blockAt].label()}
+		return v
+	}
+	if v.blockEl.install == nil {
+		v.installs = 0
+	}
+	return v
+}
+
+// judgeElement returns why the copy cannot pass command e, or what it needs copied first.
+func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (block string, needed, ignore []string, install bool) {
+	if e.cmd == nil {
+		return "runs a compound command that may read the source", nil, nil, false
+	}
+	if in := e.install; in != nil {
+		if in.NeedsSource == "" && in.Manager.Follow != nil {
+			in.Manager.Follow(in, func(name string) ([]byte, error) {
+				c, ok := p.source(ci, resolve(cwd, name))
+				if !ok {
+					return nil, fs.ErrNotExist
+				}
+				return p.Context.ReadFile(c)
+			})
+		}
+		if in.NeedsSource != "" {
+			return in.NeedsSource, nil, nil, true
+		}
+		for _, name := range in.Inputs {
+			c, ok := p.source(ci, resolve(cwd, name))
+			if !ok {
+				continue // brought by an earlier step
+			}
+			if exists, _ := p.Context.Stat(c); !exists {
+				return fmt.Sprintf("%s reads %s, which is not in the build context", e.label(), c), nil, nil, true
+			}
+			needed = append(needed, c)
+		}
+		for _, name := range in.Optional {
+			if c, ok := p.source(ci, resolve(cwd, name)); ok {
+				if exists, _ := p.Context.Stat(c); exists {
+					needed = append(needed, c)
+				}
+			}
+		}
+		for _, o := range in.Outputs {
+			if strings.HasPrefix(o, "~/") {
+				home, _, _, ok := p.home(J.State)
+				if !ok {
+					continue
+				}
+				o = path.Join(home, o[2:])
+			}
+			ig, why := p.outputHazard(ci, resolve(cwd, o))
+			if why != "" {
+				return why, nil, nil, true
+			}
+			if ig != "" {
+				ignore = append(ignore, ig)
+			}
+		}
+		return "", needed, ignore, true
+	}
+	if _, ok := manifestsCleaner(e); ok {
+		return "", nil, nil, false
+	}
+	name := e.cmd.Name()
+	skip, ok := freeCommands[name]
+	if !ok || !e.cmd.Literal() || (e.call != nil && (!redirectsOnlyToNull(e.stmt) || len(e.call.Assigns) > 0)) {
+		return fmt.Sprintf("runs %s, which may read the source", name), nil, nil, false
+	}
+	if skip >= 0 {
+		n := 0
+		for _, a := range e.cmd.Args[1:] {
+			if strings.HasPrefix(a, "-") {
+				continue
+			}
+			n++
+			if n <= skip {
+				continue
+			}
+			if name == "cd" {
+				continue // checked by judgeRun
+			}
+			if under(resolve(cwd, a), ci.abs) {
+				return fmt.Sprintf("runs %s on %s, inside the copied files", name, a), nil, nil, false
+			}
+		}
+	}
+	return "", nil, nil, false
+}
+
+// sinkEdits turns a plan into edits: the copy leaves its line, manifest copies go in front
+// of the installs that read them, and the copy comes back after the last install (or
+// between the two halves of a split RUN).
+func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
+	src := p.File.Source
+	w := sp.w
+	// The copy moves with the comment lines right above it.
+	start := p.commentStart(w)
+	wText := string(src.Src[start:src.trimEOL(w.Span.Start, w.Span.End)])
+	del := Edit{Start: start, End: w.Span.End}
+	{
+		// Between two blank lines, take one of them along, so no gap widens.
+		if l := src.Line(start); l > 1 && p.blankLine(l-1) && w.Node.EndLine < len(src.Lines) && p.blankLine(w.Node.EndLine+1) {
+			del.End = src.LineSpan(w.Node.EndLine+1, w.Node.EndLine+1).End
+		}
+	}
+	edits := []Edit{del}
+	lead := ""
+	if start < w.Span.Start {
+		lead = src.EOL // a commented block is set apart by a blank line
+	}
+	for _, in := range sp.order {
+		at := p.commentStart(in)
+		edits = append(edits, Edit{Start: at, End: at, New: p.manifestCopies(sp, sp.manifests[in])})
+	}
+	if sp.split != nil {
+		r := sp.split.run
+		flags := ""
+		if len(r.Node.Flags) > 0 {
+			flags = strings.Join(r.Node.Flags, " ") + " "
+		}
+		rest := string(src.Src[sp.split.suffixStart:r.Run.End])
+		edits = append(edits, Edit{Start: sp.split.prefixEnd, End: r.Run.End, New: src.EOL + lead + wText + src.EOL + p.File.keyword("RUN") + " " + flags + rest})
+		return edits
+	}
+	at := sp.after.Span.End
+	newText := lead + wText + src.EOL
+	if at == 0 || src.Src[at-1] != '\n' {
+		newText = src.EOL + lead + wText
+	}
+	return append(edits, Edit{Start: at, End: at, New: newText})
+}
+
+// commentStart returns where the comment lines directly above an instruction start (its
+// own start when there are none). Parser directives at the top of the file are not taken.
+func (p *Pass) commentStart(in *Instr) int {
+	src := p.File.Source
+	prevEnd := 0
+	if in.Index > 0 {
+		prevEnd = p.File.Instrs[in.Index-1].Node.EndLine
+	}
+	first := in.Node.StartLine
+	for l := in.Node.StartLine - 1; l > prevEnd; l-- {
+		sp := src.LineSpan(l, l)
+		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
+		if !strings.HasPrefix(t, "#") {
+			break
+		}
+		first = l
+	}
+	if in.Index == 0 || first == in.Node.StartLine {
+		return src.LineSpan(in.Node.StartLine, in.Node.StartLine).Start
+	}
+	return src.LineSpan(first, first).Start
+}
+
+// blankLine reports whether line l holds only blanks.
+func (p *Pass) blankLine(l int) bool {
+	if l < 1 || l > len(p.File.Source.Lines) {
+		return false
+	}
+	sp := p.File.Source.LineSpan(l, l)
+	return strings.TrimSpace(string(p.File.Source.Src[sp.Start:sp.End])) == ""
+}
+
+// manifestCopies renders the COPY lines that bring files to where the sunk copy put them:
+// one line per destination folder, the copy's own flags carried over.
+func (p *Pass) manifestCopies(sp *sinkPlan, files []string) string {
+	ci := sp.copy
+	type group struct {
+		dest  string
+		files []string
+	}
+	var groups []*group
+	byDest := map[string]*group{}
+	for _, c := range files {
+		img, dest := p.imagePath(ci, c)
+		_, isDir := p.Context.Stat(c)
+		srcWord := c
+		if isDir {
+			srcWord = c + "/"
+			dest = p.destText(ci, img) + "/"
+		}
+		g := byDest[dest]
+		if g == nil || isDir {
+			g = &group{dest: dest}
+			groups = append(groups, g)
+			if !isDir {
+				byDest[dest] = g
+			}
+		}
+		g.files = append(g.files, srcWord)
+	}
+	var b strings.Builder
+	flags := ""
+	if len(ci.flags) > 0 {
+		flags = strings.Join(ci.flags, " ") + " "
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return strings.Count(groups[i].dest, "/") < strings.Count(groups[j].dest, "/") })
+	for _, g := range groups {
+		b.WriteString(p.File.keyword("COPY") + " " + flags + strings.Join(g.files, " ") + " " + g.dest + p.File.Source.EOL)
+	}
+	return b.String()
+}
+
+// imagePath returns where the copy puts context path c, and the destination word for a
+// COPY of c that lands it there.
+func (p *Pass) imagePath(ci *copyInfo, c string) (img, dest string) {
+	for _, s := range ci.sources {
+		for _, m := range p.expandSource(s) {
+			_, isDir := p.Context.Stat(m)
+			if m == "." || isDir {
+				if m == "." || under(c, m) {
+					rel := strings.TrimPrefix(strings.TrimPrefix(c, m), "/")
+					if m == "." {
+						rel = c
+					}
+					img = path.Join(ci.abs, rel)
+					return img, p.destText(ci, path.Dir(img)) + "/"
+				}
+				continue
+			}
+			if m == c {
+				if ci.dirDest {
+					return path.Join(ci.abs, path.Base(c)), p.destText(ci, ci.abs) + "/"
+				}
+				return ci.abs, ci.dest
+			}
+		}
+	}
+	return path.Join(ci.abs, c), p.destText(ci, path.Dir(path.Join(ci.abs, c))) + "/"
+}
+
+// destText writes image folder dir the way the copy wrote its destination: relative to
+// the WORKDIR when the copy's was, absolute otherwise.
+func (p *Pass) destText(ci *copyInfo, dir string) string {
+	if path.IsAbs(ci.dest) {
+		return dir
+	}
+	rel := strings.TrimPrefix(strings.TrimPrefix(dir, ci.abs), "/")
+	base := strings.TrimSuffix(ci.dest, "/")
+	if base == "" {
+		base = "."
+	}
+	if rel == "" {
+		if base == "." {
+			return "."
+		}
+		return base
+	}
+	if base == "." || base == "./" {
+		return rel
+	}
+	return path.Join(base, rel)
+}

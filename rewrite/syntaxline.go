@@ -1,0 +1,94 @@
+package rewrite
+
+// syntaxline.go adds "# syntax=docker/dockerfile:1" as the first line when the file uses
+// RUN --mount, which needs Dockerfile frontend 1.2 or later, and updates a syntax
+// directive older than 1.2. Directives count only in the leading run of "# key=value"
+// lines, so the new line goes first, above any escape directive and comment. An existing
+// directive naming another frontend is left alone.
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// SyntaxLine adds or updates the # syntax directive that RUN --mount needs.
+var SyntaxLine = &Rule{
+	Name:    "syntax-line",
+	Doc:     "Add # syntax=docker/dockerfile:1 when the file uses RUN --mount\n\nCache mounts need Dockerfile frontend 1.2 or later.",
+	Default: Safe,
+	Run:     runSyntaxLine,
+}
+
+const syntaxValue = "docker/dockerfile:1"
+
+func runSyntaxLine(p *Pass) {
+	if p.Options.NoSyntax {
+		return
+	}
+	var user *Instr
+	for _, in := range p.File.Instrs {
+		for _, fl := range in.Node.Flags {
+			if in.Keyword() == "run" && strings.HasPrefix(fl, "--mount") {
+				user = in
+			}
+		}
+		if user != nil {
+			break
+		}
+	}
+	if user == nil {
+		return
+	}
+	src := p.File.Source
+	value, _, loc, ok := parser.DetectSyntax(src.Src)
+	if !ok {
+		at := src.BOM
+		p.Report(Finding{Line: 1, Message: "RUN --mount on line " + strconv.Itoa(user.Line()) + " needs Dockerfile frontend 1.2 or later, and no # syntax directive asks for it", Fix: &Fix{
+			Message: "Add # syntax=" + syntaxValue + " as the first line", Applicability: Safe,
+			Edits: []Edit{{Start: at, End: at, New: "# syntax=" + syntaxValue + src.EOL}},
+		}})
+		return
+	}
+	if !tooOld(value) || len(loc) == 0 {
+		return
+	}
+	line := loc[0].Start.Line
+	span := src.LineSpan(line, line)
+	text := string(src.Src[span.Start:span.End])
+	i := strings.Index(text, value)
+	if i < 0 {
+		return
+	}
+	p.Report(Finding{Line: line, Message: "# syntax=" + value + " is older than 1.2, which RUN --mount on line " + strconv.Itoa(user.Line()) + " needs", Fix: &Fix{
+		Message: "Update the directive to " + syntaxValue, Applicability: Safe,
+		Edits: []Edit{{Start: span.Start + i, End: span.Start + i + len(value), New: syntaxValue}},
+	}})
+}
+
+// tooOld reports whether a docker/dockerfile frontend reference is older than 1.2.
+func tooOld(ref string) bool {
+	name, tag, ok := strings.Cut(ref, ":")
+	if !ok || strings.Contains(tag, "@") {
+		return false
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "docker.io/"), "registry-1.docker.io/")
+	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+		return false
+	}
+	ver, _, _ := strings.Cut(tag, "-")
+	parts := strings.Split(ver, ".")
+	major, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return false
+	}
+	if major != 1 {
+		return major < 1
+	}
+	if len(parts) < 2 {
+		return false
+	}
+	minor, err := strconv.Atoi(parts[1])
+	return err == nil && minor < 2
+}

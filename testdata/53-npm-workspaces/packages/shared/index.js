@@ -1,0 +1,3 @@
+const pc = require("picocolors");
+
+exports.banner = (name) => pc.bold(`[${name}]`);

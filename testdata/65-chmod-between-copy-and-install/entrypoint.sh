@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+python -m bot.migrate
+exec python -m bot
