@@ -88,7 +88,7 @@ func runCacheDefeat(p *Pass) {
 			if m, ok := manifestsCleaner(e); ok {
 				probe := &manifests.Install{Manager: m, Cmd: e.cmd}
 				if managerCovered(probe) {
-					p.removeElement(in, els, k, chain, fmt.Sprintf("%s empties the mounted %s cache", e.label(), m.Name))
+					p.removeElement(in, els, k, chain, fmt.Sprintf("%s empties the mounted %s cache", e.text(), m.Name))
 				}
 				continue
 			}
@@ -127,7 +127,7 @@ func (p *Pass) removeElement(in *Instr, els []element, k int, chain bool, msg st
 	} else {
 		ed = Edit{Start: els[k-1].end, End: els[k].end}
 	}
-	p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].label() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
+	p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].text() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
 }
 
 // reportRm removes the arguments of an rm that delete mounted folders, or the whole rm

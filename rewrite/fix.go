@@ -58,6 +58,8 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 	seen := map[string]bool{}
 	cur := src
 	var applied []string
+	var rounds [][]Edit // the edits of each round, to map lines back to the input
+	orig := f.Source
 	for round := 0; ; round++ {
 		if round == maxRounds {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: fixes did not converge after %d rounds (rules %s)", maxRounds, strings.Join(applied, ", "))}
@@ -65,6 +67,14 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		if round > 0 {
 			if f, err = Parse(path, cur); err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
+			}
+			done := append([][]Edit(nil), rounds...)
+			f.origSrc = orig
+			f.toOrig = func(off int) int {
+				for r := len(done) - 1; r >= 0; r-- {
+					off = mapBack(done[r], off)
+				}
+				return off
 			}
 		}
 		findings := collect(f, ctx, opts, rules)
@@ -106,6 +116,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			break
 		}
 		cur = applyEdits(cur, acc)
+		rounds = append(rounds, acc)
 		if debugRounds {
 			fmt.Printf("--- round %d (%s)\n%s", round, strings.Join(applied, ","), cur)
 		}
@@ -263,4 +274,21 @@ func withoutDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// mapBack maps an offset of the text after edits to the offset it had before them; an
+// offset inside inserted text maps to where the insertion was made.
+func mapBack(edits []Edit, off int) int {
+	shift := 0
+	for _, e := range edits {
+		start := e.Start + shift
+		if off < start {
+			break
+		}
+		if off < start+len(e.New) {
+			return e.Start
+		}
+		shift += len(e.New) - (e.End - e.Start)
+	}
+	return off - shift
 }

@@ -32,6 +32,10 @@ type File struct {
 	Warnings []string
 	// Windows[i] is true when stage i builds a Windows image: cachefix leaves it alone.
 	Windows map[int]bool
+	// toOrig maps an offset of this text to an offset of the original input; origSrc is
+	// the original's line table. Both are nil for the original itself.
+	toOrig  func(int) int
+	origSrc *Source
 }
 
 // Instr is one instruction.
@@ -47,10 +51,22 @@ type Instr struct {
 	Run *Shell
 	// NoShell says why a RUN's shell cannot be read.
 	NoShell string
+
+	file *File
 }
 
-// Line is the instruction's first line.
-func (in *Instr) Line() int { return in.Node.StartLine }
+// Line is the instruction's first line, counted in the file as the user wrote it (before
+// any round of fixes moved lines).
+func (in *Instr) Line() int { return in.file.OrigLine(in.Node.StartLine) }
+
+// OrigLine maps a line of this text to the line of the original input it comes from; lines
+// that fixes inserted map to the place they were inserted at.
+func (f *File) OrigLine(l int) int {
+	if f.toOrig == nil || l < 1 || l > len(f.Source.Lines) {
+		return l
+	}
+	return f.origSrc.Line(f.toOrig(f.Source.LineSpan(l, l).Start))
+}
 
 // Keyword is the instruction's name in lower case ("run").
 func (in *Instr) Keyword() string { return strings.ToLower(in.Node.Value) }
@@ -184,7 +200,7 @@ func Parse(path string, src []byte) (*File, error) {
 				upper++
 			}
 		}
-		in := &Instr{Node: node, Cmd: cmd, Span: s.LineSpan(node.StartLine, node.EndLine), Index: i}
+		in := &Instr{Node: node, Cmd: cmd, Span: s.LineSpan(node.StartLine, node.EndLine), Index: i, file: f}
 		if fs, ok := cmd.(*instructions.Stage); ok {
 			stage++
 			base := fs.BaseName

@@ -128,6 +128,25 @@ func (e element) label() string {
 	return name
 }
 
+// text is the command's first words, for messages: "npm cache clean --force".
+func (e element) text() string {
+	if e.cmd == nil {
+		return "command"
+	}
+	n := len(e.cmd.Args)
+	if n > 4 {
+		n = 4
+	}
+	words := make([]string, 0, n)
+	for i, a := range e.cmd.Args[:n] {
+		if !e.cmd.Lit[i] {
+			a = "…"
+		}
+		words = append(words, a)
+	}
+	return strings.Join(words, " ")
+}
+
 // redirectsOnlyToNull reports whether a statement's redirections write nowhere that matters.
 func redirectsOnlyToNull(st *syntax.Stmt) bool {
 	for _, r := range st.Redirs {

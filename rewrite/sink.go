@@ -151,7 +151,7 @@ func (p *Pass) sinkFinding(sp *sinkPlan) Finding {
 	return Finding{Line: sp.first.line(p.File), Message: msg, Fix: fix}
 }
 
-func (e element) line(f *File) int { return f.Source.Line(e.start) }
+func (e element) line(f *File) int { return f.OrigLine(f.Source.Line(e.start)) }
 
 // plans computes, once per round, at most one plan per stage: the first context copy that
 // can sink past an install (later copies are planned in later rounds).
@@ -225,7 +225,7 @@ loop:
 				}
 				sp.ignore = appendUnique(sp.ignore, v.ignore...)
 				if v.installs > 0 {
-					if len(sp.installs) == 0 {
+					if len(sp.installs) == 0 || (len(sp.first.install.Inputs) == 0 && len(v.first.install.Inputs) > 0) {
 						sp.first = v.first
 					}
 					sp.installs = append(sp.installs, J)
@@ -513,8 +513,8 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 		v.needed = appendUnique(v.needed, needed...)
 		v.ignore = appendUnique(v.ignore, ignore...)
 		if install {
-			if v.installs == 0 {
-				v.first = e
+			if v.installs == 0 || (len(v.first.install.Inputs) == 0 && len(e.install.Inputs) > 0) {
+				v.first = e // name the install that reads manifests, if any
 			}
 			v.installs++
 		}
@@ -542,7 +542,7 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 		if v.blockEl.install != nil {
 			v.installs--
 		}
-		v.split = &splitInfo{run: J, prefixEnd: els[blockAt-1].end, suffixStart: els[blockAt].start, rest: els[blockAt].label()}
+		v.split = &splitInfo{run: J, prefixEnd: els[blockAt-1].end, suffixStart: els[blockAt].start, rest: els[blockAt].text()}
 		return v
 	}
 	if v.blockEl.install == nil {

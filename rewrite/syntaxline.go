@@ -61,7 +61,7 @@ func runSyntaxLine(p *Pass) {
 	if i < 0 {
 		return
 	}
-	p.Report(Finding{Line: line, Message: "# syntax=" + value + " is older than 1.2, which RUN --mount on line " + strconv.Itoa(user.Line()) + " needs", Fix: &Fix{
+	p.Report(Finding{Line: p.File.OrigLine(line), Message: "# syntax=" + value + " is older than 1.2, which RUN --mount on line " + strconv.Itoa(user.Line()) + " needs", Fix: &Fix{
 		Message: "Update the directive to " + syntaxValue, Applicability: Safe,
 		Edits: []Edit{{Start: span.Start + i, End: span.Start + i + len(value), New: syntaxValue}},
 	}})
