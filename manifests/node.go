@@ -3,6 +3,7 @@ package manifests
 import (
 	"encoding/json"
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 )
@@ -234,7 +235,7 @@ var Pnpm = &Manager{
 			}
 		}
 		if d, ok := envDir(env, "PNPM_HOME"); ok {
-			return []CacheDir{{Path: d + "/store"}}
+			return []CacheDir{{Path: path.Join(d, "store")}}
 		}
 		return []CacheDir{{Path: homeDir(".local/share/pnpm/store")}}
 	},

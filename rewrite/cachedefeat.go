@@ -259,12 +259,42 @@ func (p *Pass) envKeyEdit(in *Instr, v string) (*Instr, Edit, bool) {
 		if !strings.HasPrefix(t, v+"=") {
 			continue
 		}
-		if k == len(toks)-1 {
-			return env, Edit{Start: toks[k-1].end, End: toks[k].end}, true
+		ed := Edit{Start: toks[k-1].end, End: toks[k].end}
+		if k < len(toks)-1 {
+			ed = Edit{Start: toks[k].start, End: toks[k+1].start}
 		}
-		return env, Edit{Start: toks[k].start, End: toks[k+1].start}, true
+		if !p.envWithout(env, ed, v) {
+			return nil, Edit{}, false
+		}
+		return env, ed, true
 	}
 	return nil, Edit{}, false
+}
+
+// envWithout checks, with BuildKit's parser, that the ENV with edit applied sets exactly
+// the other keys, to the same values.
+func (p *Pass) envWithout(env *Instr, ed Edit, v string) bool {
+	src := p.File.Source.Src
+	text := string(src[env.Span.Start:ed.Start]) + ed.New + string(src[ed.End:env.Span.End])
+	f, err := Parse("ENV", []byte("FROM scratch\n"+text))
+	if err != nil || len(f.Instrs) != 2 {
+		return false
+	}
+	after, ok := f.Instrs[1].Cmd.(*instructions.EnvCommand)
+	if !ok {
+		return false
+	}
+	var want []string
+	for _, kv := range env.Cmd.(*instructions.EnvCommand).Env {
+		if kv.Key != v {
+			want = append(want, kv.Key+"="+kv.Value)
+		}
+	}
+	var got []string
+	for _, kv := range after.Env {
+		got = append(got, kv.Key+"="+kv.Value)
+	}
+	return strings.Join(got, "\x00") == strings.Join(want, "\x00")
 }
 
 // reportAround wraps an install in commands run before and after it in the same step.

@@ -122,6 +122,10 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		if gid == "" {
 			gid = uid
 		}
+		target = path.Clean(target)
+		if !plainPath(target) {
+			return nil, fmt.Sprintf("the cache path %q has characters a --mount flag cannot hold unquoted", target)
+		}
 		out = append(out, mountSpec{target: target, locked: d.Locked, uid: uid, gid: gid, manager: inst.Manager.Name})
 	}
 	return out, ""
@@ -275,4 +279,20 @@ func (p *Pass) declineUnreadable(in *Instr) {
 	if inst, ok := manifests.Recognize(cmd); ok && inst.Manager.Caches != nil && len(inst.Manager.Caches(in.State.Lookup)) > 0 {
 		p.Report(Finding{Line: in.Line(), Message: inst.Manager.Name + " install step left as it is", Declined: "not changed: " + in.NoShell})
 	}
+}
+
+// plainPath reports whether p is an absolute path of letters, digits and ._-+@~ only, which
+// a --mount flag holds without quoting.
+func plainPath(p string) bool {
+	if !path.IsAbs(p) {
+		return false
+	}
+	for _, c := range p {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', strings.ContainsRune("/._-+@~", c):
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -124,7 +124,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			res.Ignore = appendUnique(res.Ignore, ignore...)
 			next, err := detect.New(ctx.FS, ctx.WithIgnore(ignore))
 			if err != nil {
-				return nil, err
+				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: %v", err)}
 			}
 			next.Dir, next.IgnorePath = ctx.Dir, ctx.IgnorePath
 			ctx = next

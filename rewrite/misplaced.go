@@ -64,7 +64,12 @@ func (p *Pass) misplaced(in *Instr, els []element) []misplacedMount {
 			target := path.Clean(m.Target)
 			hit := strings.Contains(target, "/site-packages") || strings.Contains(target, "/dist-packages")
 			for _, o := range outs {
-				hit = hit || under(target, o)
+				hit = hit || (under(target, o) && o != "/")
+			}
+			for _, s := range specs {
+				if under(target, s.target) {
+					hit = false // the manager's own cache, e.g. with pip --target=/
+				}
 			}
 			if hit {
 				out = append(out, misplacedMount{flag: in.Run.Flags[fi], target: target, element: e, repl: specs[0]})

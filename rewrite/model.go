@@ -448,6 +448,9 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 	if !isNumber(gid) {
 		gid = ""
 	}
+	if !isNumber(id) {
+		id = ""
+	}
 	if home == "" && (create || name == "adduser") {
 		home = "/home/" + who
 	}

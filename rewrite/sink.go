@@ -440,6 +440,9 @@ func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
 				if under(out, ci.abs) {
 					c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
 					if !p.Context.Excluded(c) {
+						if !plainPath("/" + c) {
+							return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
+						}
 						if m != "." && m != "" {
 							return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
 						}
@@ -538,7 +541,9 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 	if v.blockEl.install != nil {
 		v.installs++ // the block is itself an install: report it as declined
 	}
-	if chain && blockAt > 0 && blockAt < len(els) && v.installs > 0 && v.first.install != nil && !stateChange {
+	// The rest becomes a RUN of its own: it must not read as a flag or exec form there.
+	restOK := blockAt > 0 && blockAt < len(els) && !strings.ContainsAny(string(p.File.Source.Src[els[blockAt].start:els[blockAt].start+1]), "-[<")
+	if chain && restOK && v.installs > 0 && v.first.install != nil && !stateChange {
 		if v.blockEl.install != nil {
 			v.installs--
 		}
