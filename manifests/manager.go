@@ -14,6 +14,8 @@ type Manager struct {
 	Recognize func(cmd *Cmd) (*Install, bool)
 	// Follow completes an Install from the files it reads (pip's -r includes, package.json
 	// scripts). read takes a path relative to the install's working directory, or absolute.
+	// It is called whatever NeedsSource says: it may also withdraw a reason of its own
+	// (poetry install of a project with package-mode = false installs no source).
 	Follow func(in *Install, read Reader)
 	// Caches lists the directories a cache mount should hold for an install, given the
 	// environment in effect. An empty list means the manager's cache cannot be mounted safely.

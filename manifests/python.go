@@ -8,6 +8,12 @@ import (
 
 var pyFlags = flagSpec{"--only": true, "--with": true, "--without": true, "-E": true, "--extras": true, "--extra": true, "--group": true, "--only-group": true, "--no-group": true, "--package": true, "--python": true, "-p": true, "--categories": true, "--index-url": true, "--extra-index-url": true, "--project": true, "--directory": true, "-C": true, "--cache-dir": true, "--python-platform": true, "--exclude-newer": true, "--index": true, "--default-index": true, "--prerelease": true, "--resolution": true, "--link-mode": true, "-P": true, "--upgrade-package": true, "--reinstall-package": true, "--refresh-package": true, "--config-file": true, "--keyring-provider": true}
 
+// Reasons that Follow may withdraw once pyproject.toml shows the project is not installed.
+const (
+	poetryRoot = "poetry install without --no-root installs the project itself from the source"
+	uvProject  = "uv sync without --no-install-project installs the project itself from the source"
+)
+
 // Poetry is poetry install.
 var Poetry = &Manager{
 	Name: "poetry",
@@ -27,7 +33,7 @@ var Poetry = &Manager{
 			in.Outputs = append(in.Outputs, ".venv")
 		}
 		if hasFlag(c, "--only-root") || !hasFlag(c, "--no-root") {
-			in.NeedsSource = "poetry install without --no-root installs the project itself from the source"
+			in.NeedsSource = poetryRoot
 		}
 		return in, true
 	},
@@ -36,7 +42,7 @@ var Poetry = &Manager{
 		if err != nil {
 			return
 		}
-		if in.NeedsSource != "" && !hasFlag(in.Cmd, "--only-root") {
+		if in.NeedsSource == poetryRoot && !hasFlag(in.Cmd, "--only-root") {
 			for _, l := range tomlTable(data, "tool.poetry") {
 				if k, v, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == "package-mode" && strings.TrimSpace(v) == "false" {
 					in.NeedsSource = "" // a non-package project: nothing of the source is installed
@@ -147,7 +153,7 @@ var Uv = &Manager{
 		}
 		in.Outputs = []string{venv}
 		if !hasFlag(c, "--no-install-project") && !hasFlag(c, "--only-group") {
-			in.NeedsSource = "uv sync without --no-install-project installs the project itself from the source"
+			in.NeedsSource = uvProject
 		}
 		return in, true
 	},
@@ -168,7 +174,7 @@ var Uv = &Manager{
 			in.NeedsSource = fmt.Sprintf("pyproject.toml names a local path source (%s)", l)
 			return
 		}
-		if in.NeedsSource != "" {
+		if in.NeedsSource == uvProject {
 			packaged := tomlHasTable(data, "build-system")
 			for _, l := range tomlTable(data, "tool.uv") {
 				if k, v, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == "package" {

@@ -36,7 +36,7 @@ func (r *Result) Changed(src []byte) bool {
 	return string(r.Output) != string(src) || len(r.Ignore) > 0
 }
 
-const maxRounds = 10
+const maxRounds = 25
 
 var debugRounds = os.Getenv("CACHEFIX_DEBUG") != ""
 

@@ -53,6 +53,10 @@ type Instr struct {
 	NoShell string
 
 	file *File
+	// els caches the RUN's commands (see File.elements).
+	els     []element
+	chain   bool
+	elsDone bool
 }
 
 // Line is the instruction's first line, counted in the file as the user wrote it (before

@@ -27,6 +27,14 @@ type element struct {
 // elements returns a RUN's commands. chain is true when the RUN is a single statement whose
 // commands are joined by && (or a single command): only then can it be split.
 func (f *File) elements(in *Instr) (els []element, chain bool) {
+	if !in.elsDone {
+		in.els, in.chain = f.readElements(in)
+		in.elsDone = true
+	}
+	return in.els, in.chain
+}
+
+func (f *File) readElements(in *Instr) (els []element, chain bool) {
 	if in.Run == nil || f.Windows[in.Stage] {
 		return nil, false
 	}

@@ -162,8 +162,9 @@ func (p *Pass) plans() []*sinkPlan {
 	p.shared.done = true
 	for _, stage := range p.File.Stages {
 		var declined *sinkPlan
-		for i, w := range stage {
-			ci := p.copyInfo(w)
+		planned := false
+		for i := 0; i < len(stage); i++ {
+			ci := p.copyInfo(stage[i])
 			if ci == nil {
 				continue
 			}
@@ -172,15 +173,21 @@ func (p *Pass) plans() []*sinkPlan {
 				continue
 			}
 			if sp.declined == "" {
-				declined = nil
+				planned = true
 				p.shared.plans = append(p.shared.plans, sp)
-				break
+				// Plans of one round must not overlap: go on after this one's last step.
+				last := sp.after
+				if sp.split != nil {
+					last = sp.split.run
+				}
+				i = last.Index - stage[0].Index
+				continue
 			}
 			if declined == nil {
 				declined = sp
 			}
 		}
-		if declined != nil {
+		if declined != nil && !planned {
 			p.shared.plans = append(p.shared.plans, declined)
 		}
 	}
@@ -561,9 +568,14 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (bloc
 	if e.cmd == nil {
 		return "runs a compound command that may read the source", nil, nil, false
 	}
-	if in := e.install; in != nil {
-		if in.NeedsSource == "" && in.Manager.Follow != nil {
-			in.Manager.Follow(in, func(name string) ([]byte, error) {
+	if e.install != nil {
+		// Follow completes the install from files read through this copy: work on a copy,
+		// the cached element serves other copies too.
+		in := *e.install
+		in.Inputs = append([]string(nil), in.Inputs...)
+		in.Optional = append([]string(nil), in.Optional...)
+		if in.Manager.Follow != nil {
+			in.Manager.Follow(&in, func(name string) ([]byte, error) {
 				c, ok := p.source(ci, resolve(cwd, name))
 				if !ok {
 					return nil, fs.ErrNotExist
