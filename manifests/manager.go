@@ -48,6 +48,9 @@ type CacheDir struct {
 	RootPath string
 	// Locked asks for sharing=locked (apt cannot share its lock with a concurrent build).
 	Locked bool
+	// Persistent marks a cache whose content later steps read from the image (Go's module
+	// cache): a mount is only safe when every later step that may read it mounts it too.
+	Persistent bool
 }
 
 // Lookup returns an environment variable in effect for a step.
@@ -83,7 +86,7 @@ type Install struct {
 
 // All lists every manager cachefix knows, in the order rules try them.
 func All() []*Manager {
-	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Venv}
+	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv}
 }
 
 // Recognize returns the install cmd performs, trying every manager.

@@ -15,14 +15,14 @@ func TestApply(t *testing.T) {
 		want  string
 		taken int
 	}{
-		{"apply_one_insertion", [][]Edit{{{2, 2, "X"}}}, "abXcdef", 1},
-		{"insertion_at_eof", [][]Edit{{{6, 6, "!"}}}, "abcdef!", 1},
-		{"apply_two_removals", [][]Edit{{{0, 1, ""}}, {{4, 6, ""}}}, "bcd", 2},
-		{"overlapping_fixes_keep_the_first", [][]Edit{{{1, 4, "Y"}}, {{2, 5, "Z"}}}, "aYef", 1},
-		{"two_fixes_same_offset", [][]Edit{{{3, 3, "1"}}, {{3, 3, "2"}}}, "abc1def", 1},
-		{"identical_edits_coalesce", [][]Edit{{{3, 3, "1"}}, {{3, 3, "1"}}}, "abc1def", 2},
-		{"insertion_at_end_of_deletion", [][]Edit{{{1, 3, ""}}, {{3, 3, "+"}}}, "a+def", 2},
-		{"whole_fix_dropped_on_conflict", [][]Edit{{{0, 2, "Q"}}, {{1, 1, "x"}, {5, 5, "y"}}}, "Qcdef", 1},
+		{"apply_one_insertion", [][]Edit{{{Start: 2, End: 2, New: "X"}}}, "abXcdef", 1},
+		{"insertion_at_eof", [][]Edit{{{Start: 6, End: 6, New: "!"}}}, "abcdef!", 1},
+		{"apply_two_removals", [][]Edit{{{Start: 0, End: 1, New: ""}}, {{Start: 4, End: 6, New: ""}}}, "bcd", 2},
+		{"overlapping_fixes_keep_the_first", [][]Edit{{{Start: 1, End: 4, New: "Y"}}, {{Start: 2, End: 5, New: "Z"}}}, "aYef", 1},
+		{"two_fixes_same_offset", [][]Edit{{{Start: 3, End: 3, New: "1"}}, {{Start: 3, End: 3, New: "2"}}}, "abc1def", 1},
+		{"identical_edits_coalesce", [][]Edit{{{Start: 3, End: 3, New: "1"}}, {{Start: 3, End: 3, New: "1"}}}, "abc1def", 2},
+		{"insertion_at_end_of_deletion", [][]Edit{{{Start: 1, End: 3, New: ""}}, {{Start: 3, End: 3, New: "+"}}}, "a+def", 2},
+		{"whole_fix_dropped_on_conflict", [][]Edit{{{Start: 0, End: 2, New: "Q"}}, {{Start: 1, End: 1, New: "x"}, {Start: 5, End: 5, New: "y"}}}, "Qcdef", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,9 +51,9 @@ func TestValidate(t *testing.T) {
 		edits []Edit
 		err   string
 	}{
-		{"reversed", []Edit{{4, 2, ""}}, "rule r: edit [4,2) outside the file (size 6)"},
-		{"out_of_file", []Edit{{5, 9, ""}}, "rule r: edit [5,9) outside the file (size 6)"},
-		{"overlap_within_a_fix", []Edit{{0, 3, ""}, {2, 4, ""}}, "rule r: overlapping edits [0,3) and [2,4)"},
+		{"reversed", []Edit{{Start: 4, End: 2, New: ""}}, "rule r: edit [4,2) outside the file (size 6)"},
+		{"out_of_file", []Edit{{Start: 5, End: 9, New: ""}}, "rule r: edit [5,9) outside the file (size 6)"},
+		{"overlap_within_a_fix", []Edit{{Start: 0, End: 3, New: ""}, {Start: 2, End: 4, New: ""}}, "rule r: overlapping edits [0,3) and [2,4)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,7 +67,7 @@ func TestValidate(t *testing.T) {
 
 func TestMapBack(t *testing.T) {
 	// "abcdef" with "XY" inserted at 2 and [4,6) deleted gives "abXYcd".
-	edits := []Edit{{2, 2, "XY"}, {4, 6, ""}}
+	edits := []Edit{{Start: 2, End: 2, New: "XY"}, {Start: 4, End: 6}}
 	for after, before := range map[int]int{0: 0, 1: 1, 2: 2, 3: 2, 4: 2, 5: 3} {
 		if got := mapBack(edits, after); got != before {
 			t.Errorf("mapBack(%d) = %d, want %d", after, got, before)

@@ -30,8 +30,9 @@ var CacheMount = &Rule{
 }
 
 type mountSpec struct {
-	target   string
-	locked   bool
+	target     string
+	locked     bool
+	persistent bool
 	uid, gid string
 	manager  string
 }
@@ -126,7 +127,7 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		if !plainPath(target) {
 			return nil, fmt.Sprintf("the cache path %q has characters a --mount flag cannot hold unquoted", target)
 		}
-		out = append(out, mountSpec{target: target, locked: d.Locked, uid: uid, gid: gid, manager: inst.Manager.Name})
+		out = append(out, mountSpec{target: target, locked: d.Locked, persistent: d.Persistent, uid: uid, gid: gid, manager: inst.Manager.Name})
 	}
 	return out, ""
 }
@@ -207,6 +208,12 @@ func runCacheMount(p *Pass) {
 				if dup {
 					continue
 				}
+				if s.persistent {
+					if why := p.readLater(in, inst.Manager, s.target); why != "" {
+						p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every module again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount at %s: %s", s.target, why)})
+						continue
+					}
+				}
 				if why := p.mountClash(in, els, s.target); why != "" {
 					reported[inst.Manager.Name] = true
 					p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
@@ -242,6 +249,58 @@ func runCacheMount(p *Pass) {
 			},
 		})
 	}
+}
+
+// readLater says why a persistent cache (one whose content later steps read from the
+// image, like Go's module cache) cannot be mounted on this step: a later step of the stage
+// that is not a recognized command, or a later stage that builds on this one.
+func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string {
+	stage := p.File.Stages[in.Stage]
+	for _, k := range stage[in.Index-stage[0].Index+1:] {
+		if k.Keyword() != "run" {
+			continue
+		}
+		els, _ := p.File.elements(k)
+		if len(els) == 0 {
+			return fmt.Sprintf("the RUN on line %d may read it from the image", k.Line())
+		}
+		for _, e := range els {
+			if e.install != nil {
+				continue // a recognized command, which gets the same mount
+			}
+			if _, ok := manifestsCleaner(e); ok {
+				continue
+			}
+			if e.cmd != nil {
+				if _, ok := freeCommands[e.cmd.Name()]; ok {
+					continue
+				}
+			}
+			return fmt.Sprintf("%s on line %d may read it from the image", e.text(), k.Line())
+		}
+	}
+	name := ""
+	if fs, ok := stage[0].Cmd.(*instructions.Stage); ok {
+		name = strings.ToLower(fs.Name)
+	}
+	for _, st := range p.File.Stages[in.Stage+1:] {
+		if fs, ok := st[0].Cmd.(*instructions.Stage); ok {
+			base := strings.ToLower(fs.BaseName)
+			if base == name && name != "" || base == fmt.Sprint(in.Stage) {
+				return fmt.Sprintf("the stage on line %d builds on this one", st[0].Line())
+			}
+		}
+		for _, k := range st {
+			if c, ok := k.Cmd.(*instructions.CopyCommand); ok && c.From != "" && (strings.EqualFold(c.From, name) || c.From == fmt.Sprint(in.Stage)) {
+				for _, src := range c.SourcePaths {
+					if under(target, path.Clean(src)) || under(path.Clean(src), target) {
+						return fmt.Sprintf("COPY --from on line %d copies it", k.Line())
+					}
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // mountClash says why a cache mount at target would break the RUN: a command in it

@@ -51,6 +51,10 @@ func (a *Applicability) Type() string { return "applicability" }
 type Edit struct {
 	Start, End int
 	New        string
+	// From, when Moved is set, is where the inserted text stood before: a line of it is
+	// reported at its old place.
+	From  int
+	Moved bool
 }
 
 // Fix is a set of edits that belong together: applied whole or not at all.

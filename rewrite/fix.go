@@ -286,6 +286,9 @@ func mapBack(edits []Edit, off int) int {
 			break
 		}
 		if off < start+len(e.New) {
+			if e.Moved {
+				return e.From + off - start
+			}
 			return e.Start
 		}
 		shift += len(e.New) - (e.End - e.Start)

@@ -216,6 +216,10 @@ func Parse(path string, src []byte) (*File, error) {
 					st.Users[acc.name] = acc.Account
 					st.Groups[acc.name] = acc.GID
 				}
+				for k, v := range baseImageEnv(base) {
+					v := v
+					st.Env[k] = &v
+				}
 			}
 			st.Base = base
 			f.Windows[stage] = isWindowsImage(base) || (prevWindows(f, base))
@@ -292,6 +296,32 @@ func firstWord(s string) string {
 	return s
 }
 
+// baseImageEnv returns environment variables that well-known base images set and that
+// move a cache (the golang image's GOPATH=/go).
+func baseImageEnv(image string) map[string]string {
+	switch officialName(image) {
+	case "golang":
+		return map[string]string{"GOPATH": "/go"}
+	}
+	return nil
+}
+
+// officialName returns the repository name of a Docker Hub official image reference
+// ("golang" for golang:1.22-bookworm or docker.io/library/golang), or "".
+func officialName(image string) string {
+	ref, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	for _, p := range []string{"docker.io/library/", "index.docker.io/library/", "library/", "docker.io/"} {
+		ref = strings.TrimPrefix(ref, p)
+	}
+	if strings.Contains(ref, "/") {
+		return ""
+	}
+	return ref
+}
+
 type baseUser struct {
 	name string
 	Account
@@ -299,13 +329,7 @@ type baseUser struct {
 
 // baseImageUser returns the non-root user that a well-known base image creates.
 func baseImageUser(image string) (baseUser, bool) {
-	name := image
-	if i := strings.LastIndex(name, "/"); i >= 0 {
-		name = name[i+1:]
-	}
-	name, _, _ = strings.Cut(name, "@")
-	name, _, _ = strings.Cut(name, ":")
-	if name == "node" && !strings.Contains(image, "/") || strings.HasSuffix(image, "library/node") || strings.HasPrefix(image, "docker.io/library/node:") || strings.HasPrefix(image, "docker.io/node:") {
+	if officialName(image) == "node" {
 		return baseUser{name: "node", Account: Account{UID: "1000", GID: "1000", Home: "/home/node"}}, true
 	}
 	return baseUser{}, false

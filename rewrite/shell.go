@@ -130,6 +130,9 @@ func (e element) label() string {
 		args = args[2:]
 		name = args[0]
 	}
+	if len(args) > 2 && (args[1] == "mod" || args[1] == "pip" || args[1] == "global" || args[1] == "cache") && !strings.HasPrefix(args[2], "-") {
+		return name + " " + args[1] + " " + args[2] // go mod download, uv pip install
+	}
 	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
 		return name + " " + args[1]
 	}

@@ -690,7 +690,8 @@ func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
 	if at == 0 || src.Src[at-1] != '\n' {
 		newText = src.EOL + lead + wText
 	}
-	return append(edits, Edit{Start: at, End: at, New: newText})
+	from := start - strings.Index(newText, wText) // lines of the moved copy keep their old numbers
+	return append(edits, Edit{Start: at, End: at, New: newText, From: max(from, 0), Moved: true})
 }
 
 // commentStart returns where the comment lines directly above an instruction start (its

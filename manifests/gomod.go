@@ -1,0 +1,66 @@
+package manifests
+
+import (
+	"path"
+	"strings"
+)
+
+// Go is the go command: go mod download reads go.mod and go.sum; go build and the like
+// compile the source (they cannot move) but use the module and build caches.
+var Go = &Manager{
+	Name: "go",
+	Recognize: func(c *Cmd) (*Install, bool) {
+		if c.Name() != "go" || len(c.Args) < 2 || !c.Lit[1] {
+			return nil, false
+		}
+		switch c.Args[1] {
+		case "mod":
+			if len(c.Args) >= 3 && c.Args[2] == "download" {
+				if ops, ok := operands(c, 3, flagSpec{"-modcacherw": false}); ok && len(ops) == 0 {
+					return &Install{Inputs: []string{"go.mod"}, Optional: []string{"go.sum", "go.work", "go.work.sum"}}, true
+				}
+				return &Install{NeedsSource: "go mod download of named modules reads go.mod files of the source"}, true
+			}
+			return nil, false
+		case "install":
+			if ops, ok := operands(c, 2, goFlags); ok && len(ops) > 0 && allVersioned(ops) {
+				return &Install{}, true // go install golang.org/x/tools/cmd/goimports@v0.24.0
+			}
+			return &Install{NeedsSource: "go install compiles the source"}, true
+		case "build", "test", "vet", "generate", "run":
+			return &Install{NeedsSource: "go " + c.Args[1] + " compiles the source"}, true
+		}
+		return nil, false
+	},
+	Caches: func(env Lookup) []CacheDir {
+		mod := CacheDir{Path: homeDir("go/pkg/mod"), Persistent: true}
+		if d, ok := envDir(env, "GOPATH"); ok {
+			mod.Path = path.Join(d, "pkg/mod")
+		}
+		if d, ok := envDir(env, "GOMODCACHE"); ok {
+			mod.Path = d
+		}
+		build := CacheDir{Path: homeDir(".cache/go-build")}
+		if d, ok := envDir(env, "XDG_CACHE_HOME"); ok {
+			build.Path = path.Join(d, "go-build")
+		}
+		if d, ok := envDir(env, "GOCACHE"); ok {
+			build.Path = d
+		}
+		return []CacheDir{mod, build}
+	},
+	Cleans: func(c *Cmd) bool {
+		return c.Name() == "go" && len(c.Args) >= 3 && c.Args[1] == "clean" && (c.Args[2] == "-modcache" || c.Args[2] == "-cache")
+	},
+}
+
+var goFlags = flagSpec{"-o": true, "-ldflags": true, "-gcflags": true, "-tags": true, "-mod": true, "-p": true, "-C": true, "-pkgdir": true, "-trimpath": false}
+
+func allVersioned(ops []string) bool {
+	for _, o := range ops {
+		if !strings.Contains(o, "@") {
+			return false
+		}
+	}
+	return true
+}
