@@ -1,0 +1,84 @@
+package detect
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+)
+
+func TestExcluded(t *testing.T) {
+	ctx, err := New(fstest.MapFS{}, []byte("# comment\nnode_modules\n**/__pycache__\n*.log\n!keep.log\n/build\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{
+		"node_modules":          true,
+		"node_modules/ms/a.js":  true,
+		"web/node_modules":      false,
+		"a/b/__pycache__/x.pyc": true,
+		"debug.log":             true,
+		"keep.log":              false,
+		"build/out":             true,
+		"requirements.txt":      false,
+		".":                     false,
+	} {
+		if got := ctx.Excluded(name); got != want {
+			t.Errorf("Excluded(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestLoadPrefersDockerfileIgnore(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, data string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(".dockerignore", "a.txt\n")
+	write("Dockerfile.dev.dockerignore", "b.txt\n")
+	write("a.txt", "a")
+	write("b.txt", "b")
+	ctx, err := Load(dir, filepath.Join(dir, "Dockerfile.dev"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Excluded("a.txt") || !ctx.Excluded("b.txt") || filepath.Base(ctx.IgnorePath) != "Dockerfile.dev.dockerignore" {
+		t.Errorf("Dockerfile.dev should use Dockerfile.dev.dockerignore, got %s", ctx.IgnorePath)
+	}
+	ctx, err = Load(dir, filepath.Join(dir, "Dockerfile"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ctx.Excluded("a.txt") || ctx.Excluded("b.txt") {
+		t.Error("Dockerfile should use .dockerignore")
+	}
+	if _, err := ctx.ReadFile("a.txt"); err == nil {
+		t.Error("an excluded file must not be readable")
+	}
+	// An overlay (a change made earlier in a dry run) wins over the file on disk.
+	ctx, err = Load(dir, filepath.Join(dir, "Dockerfile"), Overlay{filepath.Join(dir, ".dockerignore"): []byte("b.txt\n")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Excluded("a.txt") || !ctx.Excluded("b.txt") {
+		t.Error("the overlay should replace .dockerignore")
+	}
+	if _, err := Load(filepath.Join(dir, "missing"), filepath.Join(dir, "Dockerfile"), nil); err == nil {
+		t.Error("a missing context must fail")
+	}
+}
+
+func TestWithIgnore(t *testing.T) {
+	for _, tt := range []struct{ src, want string }{
+		{"", "node_modules\n"},
+		{".git", ".git\nnode_modules\n"},
+		{".git\r\n", ".git\r\nnode_modules\r\n"},
+	} {
+		ctx, _ := New(fstest.MapFS{}, []byte(tt.src))
+		if got := string(ctx.WithIgnore([]string{"node_modules"})); got != tt.want {
+			t.Errorf("WithIgnore on %q = %q, want %q", tt.src, got, tt.want)
+		}
+	}
+}
