@@ -150,3 +150,7 @@ func (c *Context) WithIgnore(entries []string) []byte {
 	}
 	return out
 }
+
+// Reincludes reports whether the ignore file has exceptions ("!keep.txt"), which can bring
+// back files inside an excluded folder.
+func (c *Context) Reincludes() bool { return c.ignore.Exclusions() }

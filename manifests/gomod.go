@@ -8,7 +8,8 @@ import (
 // Go is the go command: go mod download reads go.mod and go.sum; go build and the like
 // compile the source (they cannot move) but use the module and build caches.
 var Go = &Manager{
-	Name: "go",
+	Name:  "go",
+	Files: []string{"**/go.mod", "**/go.sum", "**/go.work", "**/go.work.sum"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "go" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

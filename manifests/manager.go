@@ -3,6 +3,8 @@ package manifests
 import (
 	"path"
 	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Manager is one package manager, declared as a value: adding a manager means adding one
@@ -10,6 +12,9 @@ import (
 type Manager struct {
 	// Name is the manager's usual name, used in messages ("pip", "npm").
 	Name string
+	// Files are doublestar patterns of the manifests, lockfiles and configuration an
+	// install by this manager reads, relative to the build context.
+	Files []string
 	// Recognize reports whether cmd is an install by this manager and what it reads and writes.
 	Recognize func(cmd *Cmd) (*Install, bool)
 	// Follow completes an Install from the files it reads (pip's -r includes, package.json
@@ -300,6 +305,19 @@ func isFalse(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "false", "0", "no", "off":
 		return true
+	}
+	return false
+}
+
+// IsManifest reports whether a context path (slash-separated) is a manifest, lockfile or
+// install configuration of any manager.
+func IsManifest(name string) bool {
+	for _, m := range All() {
+		for _, pat := range m.Files {
+			if ok, _ := doublestar.Match(pat, name); ok {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -138,7 +138,8 @@ func nodeInstall(c *Cmd, start int, locks ...string) (*Install, bool) {
 
 // Npm is npm ci and npm install.
 var Npm = &Manager{
-	Name: "npm",
+	Name:  "npm",
+	Files: []string{"**/package.json", "**/package-lock.json", "**/npm-shrinkwrap.json", "**/.npmrc"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "npm" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false
@@ -165,7 +166,8 @@ var Npm = &Manager{
 
 // Yarn is yarn install (yarn v1; berry projects are recognized but get no mount).
 var Yarn = &Manager{
-	Name: "yarn",
+	Name:  "yarn",
+	Files: []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "yarn" && c.Name() != "yarnpkg" {
 			return nil, false
@@ -203,7 +205,8 @@ var Yarn = &Manager{
 
 // Pnpm is pnpm install.
 var Pnpm = &Manager{
-	Name: "pnpm",
+	Name:  "pnpm",
+	Files: []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pnpm" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

@@ -11,6 +11,7 @@ import (
 // Pip is pip, run as pip, pip3, pip3.12 or python -m pip.
 var Pip = &Manager{
 	Name:      "pip",
+	Files:     []string{"**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/constraints*.txt", "**/pip.conf"},
 	Recognize: recognizePip,
 	Follow:    followRequirements,
 	Caches: func(env Lookup) []CacheDir {

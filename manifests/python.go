@@ -16,7 +16,8 @@ const (
 
 // Poetry is poetry install.
 var Poetry = &Manager{
-	Name: "poetry",
+	Name:  "poetry",
+	Files: []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "poetry" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -75,7 +76,8 @@ var Poetry = &Manager{
 
 // Pipenv is pipenv install and pipenv sync.
 var Pipenv = &Manager{
-	Name: "pipenv",
+	Name:  "pipenv",
+	Files: []string{"**/Pipfile", "**/Pipfile.lock"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pipenv" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -114,7 +116,8 @@ var Pipenv = &Manager{
 
 // Uv is uv sync, uv pip install and uv pip sync.
 var Uv = &Manager{
-	Name: "uv",
+	Name:  "uv",
+	Files: []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "uv" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

@@ -29,6 +29,9 @@ type Result struct {
 	Ignore []string
 	// IgnoreOutput is the ignore file's new content when Ignore is not empty.
 	IgnoreOutput []byte
+	// SourceEdit counts the install steps that an edit of one source file re-runs, before
+	// and after the fix (see Simulate).
+	SourceEdit struct{ Before, After int }
 }
 
 // Changed reports whether the Dockerfile or its ignore file changes.
@@ -54,7 +57,9 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		return nil, err
 	}
 	origWarnings := warningKeys(f.Warnings)
+	first, origCtx := f, ctx
 	res := &Result{}
+	res.SourceEdit.Before = f.SourceEditInstalls(ctx)
 	seen := map[string]bool{}
 	cur := src
 	var applied []string
@@ -138,6 +143,12 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
 		}
+		if why := staleInstalls(first, out, origCtx, ctx); why != "" {
+			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
+		}
+		res.SourceEdit.After = out.SourceEditInstalls(ctx)
+	} else {
+		res.SourceEdit.After = res.SourceEdit.Before
 	}
 	res.Output = cur
 	if len(res.Ignore) > 0 {

@@ -34,6 +34,8 @@ import (
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cachefix/cachefix/manifests"
 )
 
 // ManifestFirst copies the manifests an install reads before the source.
@@ -311,7 +313,19 @@ func (p *Pass) providedEarlier(earlier []*Instr, ci *copyInfo, c string) bool {
 // after it read, so that the copy is already where it belongs (COPY package*.json ./).
 func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 	if len(needed) == 0 {
-		return false
+		// Nothing read yet (another COPY follows): judge by the names.
+		for _, s := range ci.sources {
+			matches := p.expandSource(s)
+			if s == "." || len(matches) == 0 {
+				return false
+			}
+			for _, m := range matches {
+				if _, dir := p.Context.Stat(m); dir || !manifests.IsManifest(m) {
+					return false
+				}
+			}
+		}
+		return true
 	}
 	for _, s := range ci.sources {
 		if s == "." {
@@ -575,8 +589,9 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (bloc
 		in.Inputs = append([]string(nil), in.Inputs...)
 		in.Optional = append([]string(nil), in.Optional...)
 		if in.Manager.Follow != nil {
+			// Includes are read wherever they come from (this copy or an earlier one).
 			in.Manager.Follow(&in, func(name string) ([]byte, error) {
-				c, ok := p.source(ci, resolve(cwd, name))
+				c, ok := p.contextSource(J, resolve(cwd, name))
 				if !ok {
 					return nil, fs.ErrNotExist
 				}

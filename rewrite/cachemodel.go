@@ -1,0 +1,335 @@
+package rewrite
+
+// cachemodel.go models Docker's build cache from the Dockerfile and the context alone. A
+// step is reused unless its text changed (the model's scenarios only change context files),
+// or a COPY/ADD from the context copies a changed file (after .dockerignore), or a bind
+// mount from the context sees a change, or an earlier step of its stage, the stage it
+// builds on, or a COPY --from / mount from= source stage was rebuilt.
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+
+	"github.com/cachefix/cachefix/detect"
+	"github.com/cachefix/cachefix/manifests"
+)
+
+// Step is one instruction's fate in a scenario.
+type Step struct {
+	Line    int    `json:"line"`
+	Stage   int    `json:"stage"`
+	Text    string `json:"text"`
+	Rebuilt bool   `json:"rebuilt"`
+	Reason  string `json:"reason,omitempty"`
+	// Install names the dependency installs the step runs ("npm ci"), if any.
+	Install []string `json:"install,omitempty"`
+
+	installs []*manifests.Install
+	instr    *Instr
+}
+
+// Simulate tells which steps a build reruns when the given context files (slash paths
+// relative to the context) change.
+func (f *File) Simulate(ctx *detect.Context, changed []string) []Step {
+	var live []string
+	for _, c := range changed {
+		c = path.Clean(strings.TrimPrefix(c, "/"))
+		if !ctx.Excluded(c) {
+			live = append(live, c)
+		}
+	}
+	rebuiltStage := map[string]bool{}
+	var out []Step
+	for si, stage := range f.Stages {
+		prev := false
+		prevReason := ""
+		fs := stage[0].Cmd.(*instructions.Stage)
+		for _, in := range stage {
+			st := Step{Line: in.Line(), Stage: si, Text: firstLine(in.Node.Original), instr: in}
+			reason := ""
+			switch c := in.Cmd.(type) {
+			case *instructions.Stage:
+				if rebuiltStage[strings.ToLower(c.BaseName)] {
+					reason = "stage " + c.BaseName + " rebuilt"
+				}
+			case *instructions.CopyCommand:
+				if c.From != "" {
+					if rebuiltStage[strings.ToLower(c.From)] {
+						reason = "stage " + c.From + " rebuilt"
+					}
+				} else {
+					reason = f.copyChange(in, ctx, c.SourcePaths, live)
+				}
+			case *instructions.AddCommand:
+				reason = f.copyChange(in, ctx, c.SourcePaths, live)
+			case *instructions.RunCommand:
+				for _, m := range instructions.GetMounts(c) {
+					switch {
+					case m.Type == instructions.MountTypeBind && m.From == "":
+						src := m.Source
+						if src == "" {
+							src = "."
+						}
+						if hit := matchSource(ctx, src, live); hit != "" && reason == "" {
+							reason = "bind mount of " + src + " sees " + hit
+						}
+					case m.From != "" && rebuiltStage[strings.ToLower(m.From)] && reason == "":
+						reason = "mount from stage " + m.From + " rebuilt"
+					}
+				}
+				els, _ := f.elements(in)
+				for _, e := range els {
+					if e.install != nil && e.install.Manager != manifests.Venv {
+						st.Install = appendUnique(st.Install, e.label())
+						st.installs = append(st.installs, e.install)
+					}
+				}
+			}
+			switch {
+			case prev:
+				st.Rebuilt, st.Reason = true, "previous step rebuilt"
+				if prevReason != "" && in == stage[0] {
+					st.Reason = prevReason
+				}
+			case reason != "":
+				st.Rebuilt, st.Reason = true, reason
+			}
+			prev = prev || st.Rebuilt
+			out = append(out, st)
+		}
+		if prev {
+			rebuiltStage[fmt.Sprint(si)] = true
+			if fs.Name != "" {
+				rebuiltStage[strings.ToLower(fs.Name)] = true
+			}
+		}
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) > 100 {
+		s = s[:97] + "..."
+	}
+	return s
+}
+
+// copyChange says which changed file a COPY or ADD from the context copies, or "".
+func (f *File) copyChange(in *Instr, ctx *detect.Context, sources []string, changed []string) string {
+	for _, s := range sources {
+		if strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
+			continue // a remote source: checked by its checksum, not the context
+		}
+		exp, ok := f.expandWord(in.State, s)
+		if !ok {
+			if len(changed) > 0 {
+				return fmt.Sprintf("%s uses a build argument whose value is unknown", s)
+			}
+			continue
+		}
+		if hit := matchSource(ctx, exp, changed); hit != "" {
+			return fmt.Sprintf("%s copies %s", firstLine(in.Node.Original), hit)
+		}
+	}
+	return ""
+}
+
+// matchSource returns the first changed file that a COPY source (a path, folder or
+// wildcard, relative to the context) takes in, or "".
+func matchSource(ctx *detect.Context, src string, changed []string) string {
+	src = path.Clean(strings.TrimPrefix(src, "/"))
+	for _, c := range changed {
+		if src == "." || c == src || under(c, src) {
+			return c
+		}
+		if strings.ContainsAny(src, "*?[") {
+			// A wildcard matches a path; a matched folder is copied whole.
+			for p := c; p != "." && p != "/"; p = path.Dir(p) {
+				if ok, _ := path.Match(src, p); ok {
+					return c
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// Scenario is a named set of changed files.
+type Scenario struct {
+	Name    string   `json:"name"`
+	Changed []string `json:"changed"`
+}
+
+// DefaultScenarios are "edit one source file" (a context file that is no manifest) and
+// "edit each manifest" (one scenario per manifest in the context).
+func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
+	files := contextFiles(ctx, 20000)
+	var out []Scenario
+	source := ""
+	var mans []string
+	for _, name := range files {
+		switch {
+		case manifests.IsManifest(name):
+			mans = append(mans, name)
+		case source == "" && !isDockerfileName(path.Base(name)) && path.Base(name) != ".dockerignore":
+			source = name
+		}
+	}
+	if source == "" {
+		source = "cachefix-probe.src" // a file added to the context
+	}
+	out = append(out, Scenario{Name: "edit a source file (" + source + ")", Changed: []string{source}})
+	for _, m := range mans {
+		out = append(out, Scenario{Name: "edit " + m, Changed: []string{m}})
+	}
+	return out
+}
+
+// SourceEditInstalls counts the install steps a source-only edit reruns.
+func (f *File) SourceEditInstalls(ctx *detect.Context) int {
+	sc := DefaultScenarios(ctx, "")[0]
+	n := 0
+	for _, s := range f.Simulate(ctx, sc.Changed) {
+		if s.Rebuilt && len(s.Install) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// installKeys names the install steps that rebuild and read context file name, by stage
+// and occurrence, so that the same install can be found before and after a rewrite.
+func (f *File) installKeys(ctx *detect.Context, steps []Step, name string) map[string]bool {
+	keys := map[string]bool{}
+	count := map[string]int{}
+	for _, s := range steps {
+		for i, lbl := range s.Install {
+			k := fmt.Sprintf("%s (stage %d)", lbl, s.Stage)
+			count[k]++
+			if s.Rebuilt && contains(f.installReads(ctx, s.instr, s.installs[i]), name) {
+				keys[fmt.Sprintf("%s #%d", k, count[k])] = true
+			}
+		}
+	}
+	return keys
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// contextSource returns the context file that the COPYs before in (in its stage) put at
+// image path img, the latest one winning.
+func (p *Pass) contextSource(in *Instr, img string) (string, bool) {
+	stage := p.File.Stages[in.Stage]
+	for i := in.Index - stage[0].Index - 1; i >= 0; i-- {
+		ci := p.copyInfo(stage[i])
+		if ci == nil {
+			continue
+		}
+		if c, ok := p.source(ci, img); ok {
+			if exists, _ := p.Context.Stat(c); exists {
+				return c, true
+			}
+		}
+	}
+	return "", false
+}
+
+// installReads lists the context files an install reads: its inputs and the files they
+// include, found through the COPYs before it in its stage.
+func (f *File) installReads(ctx *detect.Context, in *Instr, inst *manifests.Install) []string {
+	p := &Pass{File: f, Context: ctx, shared: &shared{}}
+	toContext := func(name string) (string, bool) { return p.contextSource(in, resolve(in.State.Workdir, name)) }
+	cp := *inst
+	cp.Inputs = append([]string(nil), inst.Inputs...)
+	if cp.Manager.Follow != nil {
+		cp.Manager.Follow(&cp, func(name string) ([]byte, error) {
+			if c, ok := toContext(name); ok {
+				return ctx.ReadFile(c)
+			}
+			return nil, fs.ErrNotExist
+		})
+	}
+	var out []string
+	for _, n := range append(cp.Inputs, cp.Optional...) {
+		if c, ok := toContext(n); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// staleInstalls checks a rewrite against the model: every install that an edit of a
+// manifest it reads reran before must still rerun after, or the rewrite would leave a
+// stale cache. It returns a description of the first violation, or "".
+func staleInstalls(before, after *File, ctx, ctxAfter *detect.Context) string {
+	for _, name := range contextFiles(ctx, 20000) {
+		if !manifests.IsManifest(name) {
+			continue
+		}
+		b := before.installKeys(ctx, before.Simulate(ctx, []string{name}), name)
+		a := after.installKeys(ctxAfter, after.Simulate(ctxAfter, []string{name}), name)
+		var lost []string
+		for k := range b {
+			if !a[k] {
+				lost = append(lost, k)
+			}
+		}
+		if len(lost) > 0 {
+			sort.Strings(lost)
+			return fmt.Sprintf("after the rewrite an edit of %s would no longer re-run %s (a stale cache)", name, strings.Join(lost, ", "))
+		}
+	}
+	return ""
+}
+
+// contextFiles lists the context's files that the build sees, sorted, at most limit.
+func contextFiles(ctx *detect.Context, limit int) []string {
+	var out []string
+	_ = walkContext(ctx, ".", func(name string) bool {
+		out = append(out, name)
+		return len(out) < limit
+	})
+	sort.Strings(out)
+	return out
+}
+
+func isDockerfileName(n string) bool {
+	n = strings.ToLower(n)
+	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasSuffix(n, ".dockerfile")
+}
+
+// walkContext calls fn for each regular file of the build below dir, until fn returns
+// false. Excluded folders are skipped unless the ignore file re-includes something.
+func walkContext(ctx *detect.Context, dir string, fn func(string) bool) error {
+	return fs.WalkDir(ctx.FS, dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable: the build would fail on it, the model skips it
+		}
+		if d.IsDir() {
+			if name != "." && ctx.Excluded(name) && !ctx.Reincludes() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || ctx.Excluded(name) {
+			return nil
+		}
+		if !fn(name) {
+			return fs.SkipAll
+		}
+		return nil
+	})
+}
