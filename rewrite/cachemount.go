@@ -33,8 +33,8 @@ type mountSpec struct {
 	target     string
 	locked     bool
 	persistent bool
-	uid, gid string
-	manager  string
+	uid, gid   string
+	manager    string
 }
 
 func (m mountSpec) flag() string {
