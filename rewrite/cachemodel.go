@@ -171,15 +171,21 @@ type Scenario struct {
 func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
 	files := contextFiles(ctx, 20000)
 	var out []Scenario
-	source := ""
+	source, other := "", ""
 	var mans []string
 	for _, name := range files {
 		switch {
 		case manifests.IsManifest(name):
 			mans = append(mans, name)
-		case source == "" && !isDockerfileName(path.Base(name)) && path.Base(name) != ".dockerignore":
+		case isDockerfileName(path.Base(name)) || strings.HasSuffix(name, ".dockerignore"):
+		case source == "" && sourceExts[strings.ToLower(path.Ext(name))]:
 			source = name
+		case other == "":
+			other = name
 		}
+	}
+	if source == "" {
+		source = other
 	}
 	if source == "" {
 		source = "cachefix-probe.src" // a file added to the context
@@ -190,6 +196,9 @@ func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
 	}
 	return out
 }
+
+// sourceExts are the endings of files that are surely source code.
+var sourceExts = map[string]bool{".py": true, ".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".tsx": true, ".jsx": true, ".go": true, ".rb": true, ".java": true, ".kt": true, ".rs": true, ".php": true, ".c": true, ".cc": true, ".cpp": true, ".h": true, ".sh": true, ".css": true, ".html": true, ".vue": true, ".svelte": true, ".cs": true, ".scala": true, ".ex": true, ".exs": true}
 
 // SourceEditInstalls counts the install steps a source-only edit reruns.
 func (f *File) SourceEditInstalls(ctx *detect.Context) int {

@@ -100,6 +100,7 @@ func TestGolden(t *testing.T) {
 			compareGolden(t, filepath.Join(gold, "diff"), []byte(diff))
 			compareGolden(t, filepath.Join(gold, "findings.txt"), []byte(FormatOutcomes(res.Outcomes)))
 			checkFixedPoint(t, src, res, ctx, opts)
+			compareGolden(t, filepath.Join(gold, "explain.txt"), []byte(explainGolden(t, src, res, ctx)))
 		})
 	}
 }
@@ -167,4 +168,47 @@ func compareGolden(t *testing.T, path string, got []byte) {
 	if !bytes.Equal(want, got) {
 		t.Errorf("%s differs:\n%s", path, Unified(filepath.Base(path), want, got))
 	}
+}
+
+// explainGolden renders the cache model's verdicts for the default scenarios, on the input
+// and on the fixed output: one line per scenario and file, one letter per step
+// (c cached, R rebuilt, and I or i for a rebuilt or cached dependency install).
+func explainGolden(t *testing.T, src []byte, res *Result, ctx *detect.Context) string {
+	t.Helper()
+	var b strings.Builder
+	ctxAfter := ctx
+	if len(res.Ignore) > 0 {
+		ctxAfter, _ = detect.New(ctx.FS, res.IgnoreOutput)
+	}
+	for _, side := range []struct {
+		name string
+		src  []byte
+		ctx  *detect.Context
+	}{{"before", src, ctx}, {"after", res.Output, ctxAfter}} {
+		f, err := Parse("Dockerfile", side.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sc := range DefaultScenarios(side.ctx, "Dockerfile") {
+			fmt.Fprintf(&b, "%-6s %-40s ", side.name, sc.Name)
+			var reasons []string
+			for _, s := range f.Simulate(side.ctx, sc.Changed) {
+				switch {
+				case s.Rebuilt && len(s.Install) > 0:
+					b.WriteByte('I')
+				case len(s.Install) > 0:
+					b.WriteByte('i')
+				case s.Rebuilt:
+					b.WriteByte('R')
+				default:
+					b.WriteByte('c')
+				}
+				if s.Rebuilt && s.Reason != "previous step rebuilt" {
+					reasons = append(reasons, fmt.Sprintf("%d: %s", s.Line, s.Reason))
+				}
+			}
+			fmt.Fprintf(&b, " %s\n", strings.Join(reasons, "; "))
+		}
+	}
+	return b.String()
 }

@@ -36,6 +36,8 @@ type File struct {
 	// the original's line table. Both are nil for the original itself.
 	toOrig  func(int) int
 	origSrc *Source
+	// meta holds the ARGs declared before the first FROM.
+	meta *State
 }
 
 // Instr is one instruction.
@@ -191,6 +193,7 @@ func Parse(path string, src []byte) (*File, error) {
 	var st *State
 	stageEnd := map[string]*State{}
 	meta := &State{Env: map[string]*string{}, Workdir: "/"}
+	f.meta = meta
 	lower, upper := 0, 0
 	for i, node := range res.AST.Children {
 		cmd, err := instructions.ParseInstruction(node)
@@ -358,7 +361,11 @@ func (f *File) step(st *State, in *Instr) *State {
 		st = st.clone()
 		for _, kv := range c.Args {
 			if kv.Value == nil {
+				// ARG NAME in a stage takes the default of a global ARG NAME=value.
 				st.Env[kv.Key] = nil
+				if v, ok := f.meta.Lookup(kv.Key); ok {
+					st.Env[kv.Key] = &v
+				}
 				continue
 			}
 			if v, ok := f.expandWord(st, *kv.Value); ok {

@@ -101,7 +101,7 @@ Exit status: 0 nothing pending (or all written); 1 with --check when a file woul
 			fmt.Fprintf(stdout, "cachefix %s\n", v)
 		},
 	}
-	root.AddCommand(fix, rules, ver)
+	root.AddCommand(fix, newExplainCmd(stdout, stderr, &status), rules, ver)
 	if err := root.Execute(); err != nil {
 		fmt.Fprintf(stderr, "cachefix: %v\n", err)
 		return exitFailed
@@ -118,6 +118,14 @@ type fileReport struct {
 	// IgnoreFile and IgnoreAdded say which ignore file gains which entries.
 	IgnoreFile  string   `json:"ignore_file,omitempty"`
 	IgnoreAdded []string `json:"ignore_added,omitempty"`
+	// SourceEdit counts the dependency install steps an edit of one source file reruns,
+	// before and after the fix.
+	SourceEdit *sourceEdit `json:"source_edit_installs,omitempty"`
+}
+
+type sourceEdit struct {
+	Before int `json:"before"`
+	After  int `json:"after"`
 }
 
 func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
@@ -198,6 +206,7 @@ func fixFile(ff *fixFlags, opts rewrite.Options, path, rel string, overlay detec
 		return false, err
 	}
 	rep.Findings = res.Outcomes
+	rep.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
 	changed := res.Changed(src)
 	cwd, _ := os.Getwd()
 	ignoreRel := relPath(cwd, ctx.IgnorePath)
@@ -216,6 +225,9 @@ func fixFile(ff *fixFlags, opts rewrite.Options, path, rel string, overlay detec
 	}
 	if !changed {
 		return false, nil
+	}
+	if ff.format == formatText && res.SourceEdit.Before != res.SourceEdit.After {
+		fmt.Fprintf(stderr, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
 	}
 	if ff.list || ff.check {
 		fmt.Fprintln(stdout, rel)
