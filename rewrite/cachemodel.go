@@ -188,7 +188,7 @@ func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
 		source = other
 	}
 	if source == "" {
-		source = "cachefix-probe.src" // a file added to the context
+		source = probeSource // a file added to the context
 	}
 	out = append(out, Scenario{Name: "edit a source file (" + source + ")", Changed: []string{source}})
 	for _, m := range mans {
@@ -200,11 +200,15 @@ func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
 // sourceExts are the endings of files that are surely source code.
 var sourceExts = map[string]bool{".py": true, ".js": true, ".mjs": true, ".cjs": true, ".ts": true, ".tsx": true, ".jsx": true, ".go": true, ".rb": true, ".java": true, ".kt": true, ".rs": true, ".php": true, ".c": true, ".cc": true, ".cpp": true, ".h": true, ".sh": true, ".css": true, ".html": true, ".vue": true, ".svelte": true, ".cs": true, ".scala": true, ".ex": true, ".exs": true}
 
-// SourceEditInstalls counts the install steps a source-only edit reruns.
+// probeSource is the file a source edit is modelled with when the context is not walked:
+// a new file at the context's root, which no manifest pattern matches.
+const probeSource = "cachefix-probe.src"
+
+// SourceEditInstalls counts the install steps that an edit of one source file reruns. It
+// models the edit as a new file at the context root, so it reads nothing of the context.
 func (f *File) SourceEditInstalls(ctx *detect.Context) int {
-	sc := DefaultScenarios(ctx, "")[0]
 	n := 0
-	for _, s := range f.Simulate(ctx, sc.Changed) {
+	for _, s := range f.Simulate(ctx, []string{probeSource}) {
 		if s.Rebuilt && len(s.Install) > 0 {
 			n++
 		}
@@ -284,10 +288,18 @@ func (f *File) installReads(ctx *detect.Context, in *Instr, inst *manifests.Inst
 // manifest it reads reran before must still rerun after, or the rewrite would leave a
 // stale cache. It returns a description of the first violation, or "".
 func staleInstalls(before, after *File, ctx, ctxAfter *detect.Context) string {
-	for _, name := range contextFiles(ctx, 20000) {
-		if !manifests.IsManifest(name) {
-			continue
+	// The manifests to try are the files the original's installs read: no context walk.
+	var names []string
+	for _, in := range before.Instrs {
+		els, _ := before.elements(in)
+		for _, e := range els {
+			if e.install != nil {
+				names = appendUnique(names, before.installReads(ctx, in, e.install)...)
+			}
 		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
 		b := before.installKeys(ctx, before.Simulate(ctx, []string{name}), name)
 		a := after.installKeys(ctxAfter, after.Simulate(ctxAfter, []string{name}), name)
 		var lost []string
