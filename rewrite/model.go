@@ -38,6 +38,8 @@ type File struct {
 	origSrc *Source
 	// meta holds the ARGs declared before the first FROM.
 	meta *State
+	// global caches the file's "# cachefix:global ignore" pragmas.
+	global *[][]string
 }
 
 // Instr is one instruction.

@@ -67,9 +67,13 @@ type shared struct {
 	done  bool
 }
 
-// Report records a finding.
+// Report records a finding, unless a pragma suppresses the rule for the instruction at
+// the finding's line.
 func (p *Pass) Report(f Finding) {
 	f.Rule = p.Rule.Name
+	if p.File.ignores(p.File.instrAt(f.Line), f.Rule) {
+		return
+	}
 	p.report(f)
 }
 

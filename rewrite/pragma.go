@@ -1,0 +1,94 @@
+package rewrite
+
+// pragma.go reads suppression comments, in the style of hadolint's:
+//
+//	# cachefix:ignore                      every rule, for the next instruction
+//	# cachefix:ignore=cache-mount # reason  one or more rules (comma-separated)
+//	# cachefix:global ignore=syntax-line    for the whole file
+
+import (
+	"strings"
+)
+
+const pragmaPrefix = "cachefix:"
+
+// pragmaRules parses one comment's text (without "#"): ok is false when it is no pragma;
+// an empty list means every rule.
+func pragmaRules(comment, verb string) (rules []string, ok bool) {
+	c := strings.TrimSpace(comment)
+	rest, found := strings.CutPrefix(c, pragmaPrefix+verb)
+	if !found {
+		return nil, false
+	}
+	if rest == "" || rest[0] == ' ' || rest[0] == '\t' {
+		return nil, true // bare: every rule
+	}
+	if rest[0] != '=' {
+		return nil, false
+	}
+	list := strings.Fields(rest[1:])
+	if len(list) == 0 {
+		return nil, false
+	}
+	return strings.Split(list[0], ","), true
+}
+
+// ignores reports whether a rule is suppressed for an instruction, by a pragma in the
+// comments right above it or a global one.
+func (f *File) ignores(in *Instr, rule string) bool {
+	match := func(rules []string) bool {
+		if len(rules) == 0 {
+			return true
+		}
+		for _, r := range rules {
+			if r == rule {
+				return true
+			}
+		}
+		return false
+	}
+	if in != nil {
+		for _, c := range in.Node.PrevComment {
+			if rules, ok := pragmaRules(c, "ignore"); ok && match(rules) {
+				return true
+			}
+		}
+	}
+	for _, rules := range f.globalIgnores() {
+		if match(rules) {
+			return true
+		}
+	}
+	return false
+}
+
+// globalIgnores returns the rule lists of "# cachefix:global ignore=..." comments.
+func (f *File) globalIgnores() [][]string {
+	if f.global != nil {
+		return *f.global
+	}
+	var out [][]string
+	src := f.Source
+	for l := 1; l <= len(src.Lines); l++ {
+		sp := src.LineSpan(l, l)
+		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
+		if !strings.HasPrefix(t, "#") {
+			continue
+		}
+		if rules, ok := pragmaRules(t[1:], "global ignore"); ok {
+			out = append(out, rules)
+		}
+	}
+	f.global = &out
+	return out
+}
+
+// instrAt returns the instruction whose first line (as reported) is line, or nil.
+func (f *File) instrAt(line int) *Instr {
+	for _, in := range f.Instrs {
+		if in.Line() == line {
+			return in
+		}
+	}
+	return nil
+}
