@@ -41,7 +41,7 @@ var Apt = &Manager{
 		return &Install{}, true
 	},
 	Caches: func(Lookup) []CacheDir {
-		return []CacheDir{{Path: "/var/cache/apt", Locked: true}, {Path: "/var/lib/apt/lists", Locked: true}}
+		return []CacheDir{{Path: "/var/cache/apt", Locked: true}, {Path: "/var/lib/apt/lists", Locked: true, OnlyWhenRemoved: true}}
 	},
 	Cleans: func(c *Cmd) bool {
 		return (c.Name() == "apt-get" || c.Name() == "apt") && len(c.Args) == 2 && c.Args[1] == "clean"

@@ -56,6 +56,10 @@ type CacheDir struct {
 	// Persistent marks a cache whose content later steps read from the image (Go's module
 	// cache): a mount is only safe when every later step that may read it mounts it too.
 	Persistent bool
+	// OnlyWhenRemoved marks a directory the image keeps unless the step itself deletes its
+	// content (apt's package lists): it is mounted only on a step that removes it, since
+	// later steps, or images built on this one, may read it.
+	OnlyWhenRemoved bool
 }
 
 // Lookup returns an environment variable in effect for a step.

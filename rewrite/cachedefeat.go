@@ -52,7 +52,7 @@ func runCacheDefeat(p *Pass) {
 				return false
 			}
 			for _, s := range specs {
-				if !covered(mounted, s.target) {
+				if !covered(mounted, s.target) && p.wanted(els, s, mounted) {
 					return false
 				}
 			}

@@ -33,6 +33,7 @@ type mountSpec struct {
 	target     string
 	locked     bool
 	persistent bool
+	removed    bool // mount only when the step removes the directory's content
 	uid, gid   string
 	manager    string
 }
@@ -127,7 +128,7 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		if !plainPath(target) {
 			return nil, fmt.Sprintf("the cache path %q has characters a --mount flag cannot hold unquoted", target)
 		}
-		out = append(out, mountSpec{target: target, locked: d.Locked, persistent: d.Persistent, uid: uid, gid: gid, manager: inst.Manager.Name})
+		out = append(out, mountSpec{target: target, locked: d.Locked, persistent: d.Persistent, removed: d.OnlyWhenRemoved, uid: uid, gid: gid, manager: inst.Manager.Name})
 	}
 	return out, ""
 }
@@ -198,7 +199,7 @@ func runCacheMount(p *Pass) {
 				continue
 			}
 			for _, s := range specs {
-				if covered(mounted, s.target) {
+				if covered(mounted, s.target) || !p.wanted(els, s, mounted) {
 					continue
 				}
 				dup := false
@@ -301,6 +302,26 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 		}
 	}
 	return ""
+}
+
+// wanted reports whether a cache directory should be mounted on a step: always, except a
+// directory the image keeps (apt's lists) when the step does not remove it itself.
+func (p *Pass) wanted(els []element, s mountSpec, mounted []string) bool {
+	if !s.removed || covered(mounted, s.target) {
+		return true
+	}
+	for _, e := range els {
+		if e.cmd == nil || e.cmd.Name() != "rm" {
+			continue
+		}
+		for i, a := range e.cmd.Args[1:] {
+			dir := path.Clean(strings.TrimSuffix(strings.TrimRight(a, "*"), "/"))
+			if e.cmd.Lit[i+1] && !strings.HasPrefix(a, "-") && under(s.target, dir) {
+				return true // rm -rf /var/lib/apt/lists/*
+			}
+		}
+	}
+	return false
 }
 
 // mountClash says why a cache mount at target would break the RUN: a command in it
