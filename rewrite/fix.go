@@ -229,23 +229,29 @@ func checkInput(path string, src []byte) error {
 // rendered by another tool before it is built. f is nil when the file did not parse.
 func checkTemplate(path string, src []byte, f *File) error {
 	for _, marker := range []string{"{{", "{%", "%%"} {
-		i := templateMarker(src, marker)
-		if i < 0 {
-			continue
-		}
-		line := 1 + strings.Count(string(src[:i]), "\n")
-		inCommand := false
-		if f != nil {
-			for _, in := range f.Instrs {
-				switch in.Keyword() {
-				case "run", "cmd", "entrypoint", "healthcheck":
-					if line >= in.Node.StartLine && line <= in.Node.EndLine {
-						inCommand = true
+	next:
+		for off := 0; off < len(src); {
+			i := templateMarker(src[off:], marker)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(marker)
+			line := 1 + strings.Count(string(src[:i]), "\n")
+			inCommand := false
+			if f != nil {
+				for _, in := range f.Instrs {
+					switch in.Keyword() {
+					case "run", "cmd", "entrypoint", "healthcheck":
+						if line >= in.Node.StartLine && line <= in.Node.EndLine {
+							inCommand = true
+						}
 					}
 				}
 			}
-		}
-		if !inCommand {
+			if inCommand {
+				continue next
+			}
 			return &Error{Path: path, Line: line, Err: fmt.Errorf("looks like a template (%q), not a Dockerfile: render it first", marker)}
 		}
 	}

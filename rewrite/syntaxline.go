@@ -24,9 +24,6 @@ var SyntaxLine = &Rule{
 const syntaxValue = "docker/dockerfile:1"
 
 func runSyntaxLine(p *Pass) {
-	if p.Options.NoSyntax {
-		return
-	}
 	var user *Instr
 	for _, in := range p.File.Instrs {
 		for _, fl := range in.Node.Flags {
@@ -43,6 +40,9 @@ func runSyntaxLine(p *Pass) {
 	}
 	src := p.File.Source
 	value, _, loc, ok := parser.DetectSyntax(src.Src)
+	if !ok && p.Options.NoSyntax {
+		return // the builder's own frontend supports RUN --mount
+	}
 	if !ok {
 		at := src.BOM
 		p.Report(Finding{Line: 1, Message: "RUN --mount on line " + strconv.Itoa(user.Line()) + " needs Dockerfile frontend 1.2 or later, and no # syntax directive asks for it", Fix: &Fix{

@@ -71,7 +71,7 @@ func runVolatileArg(p *Pass) {
 			edits = append(edits, Edit{Start: at, End: at, New: ins})
 			p.Report(Finding{
 				Line:    in.Line(),
-				Message: fmt.Sprintf("ARG %s is in the cache key of the RUN steps on lines %s: a new value re-runs them all, though only LABELs use it", name, strings.Join(lines, ", ")),
+				Message: fmt.Sprintf("ARG %s is in the cache key of the RUN %s: a new value re-runs %s, though only LABELs use it", name, plural(len(lines), "step on line ", "steps on lines ")+strings.Join(lines, ", "), plural(len(lines), "it", "them all")),
 				Fix: &Fix{
 					Message:       fmt.Sprintf("Move ARG %s and its LABELs to the end of the stage", name),
 					Applicability: Unsafe,
@@ -104,4 +104,11 @@ func usesVar(text, name string) bool {
 		}
 	}
 	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

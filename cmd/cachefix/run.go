@@ -205,7 +205,9 @@ func fixFile(ff *fixFlags, opts rewrite.Options, path, rel string, overlay detec
 	if err != nil {
 		return false, err
 	}
-	rep.Findings = res.Outcomes
+	if res.Outcomes != nil {
+		rep.Findings = res.Outcomes
+	}
 	rep.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
 	changed := res.Changed(src)
 	cwd, _ := os.Getwd()
@@ -229,7 +231,7 @@ func fixFile(ff *fixFlags, opts rewrite.Options, path, rel string, overlay detec
 	if ff.format == formatText && res.SourceEdit.Before != res.SourceEdit.After {
 		fmt.Fprintf(stderr, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
 	}
-	if ff.list || ff.check {
+	if (ff.list || ff.check) && ff.format == formatText {
 		fmt.Fprintln(stdout, rel)
 	}
 	if len(res.Ignore) > 0 {
@@ -296,11 +298,17 @@ func writeAtomic(path string, data []byte) error {
 // isDockerfile reports whether a file name is a Dockerfile's.
 func isDockerfile(name string) bool {
 	n := strings.ToLower(name)
-	if strings.HasSuffix(n, ".dockerignore") {
-		return false
+	for _, ext := range notDockerfile {
+		if strings.HasSuffix(n, ext) {
+			return false // e.g. Dockerfile.dockerignore, Dockerfile.orig left by patch
+		}
 	}
 	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") || strings.HasSuffix(n, ".dockerfile")
 }
+
+// notDockerfile are endings that make a Dockerfile.* name something else: an ignore
+// file, a patch leftover, an editor backup or documentation.
+var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", ".tmp", "~", ".md", ".txt", ".json", ".yaml", ".yml", ".sh"}
 
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
 
@@ -310,8 +318,12 @@ func findDockerfiles(paths []string) ([]string, []error) {
 	var errs []error
 	seen := map[string]bool{}
 	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
+		key := filepath.Clean(p)
+		if abs, err := filepath.Abs(p); err == nil {
+			key = abs
+		}
+		if !seen[key] {
+			seen[key] = true
 			files = append(files, p)
 		}
 	}
