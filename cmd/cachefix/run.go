@@ -1,20 +1,21 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/cachefix/cachefix/detect"
 	"github.com/cachefix/cachefix/rewrite"
 )
 
@@ -30,10 +31,19 @@ const (
 type fixFlags struct {
 	write, check, list bool
 	unsafe, noMounts   bool
-	noSyntax           bool
+	noSyntax, quiet    bool
 	context            string
 	format             format
+	jobs               int
+	include, exclude   []string
+	patchDir           string
+
+	flags *pflag.FlagSet
 }
+
+// changed reports whether a flag was set on the command line (it then wins over the
+// configuration file).
+func (ff *fixFlags) changed(name string) bool { return ff.flags != nil && ff.flags.Changed(name) }
 
 // run executes the command line and returns the exit status.
 func run(args []string, stdout, stderr io.Writer) int {
@@ -76,8 +86,15 @@ Exit status: 0 nothing pending (or all written); 1 with --check when a file woul
 	fl.BoolVar(&ff.unsafe, "unsafe-fixes", false, "also apply fixes that may change the built image")
 	fl.BoolVar(&ff.noMounts, "no-mounts", false, "add no cache mounts, only reorder (kaniko, old engines)")
 	fl.BoolVar(&ff.noSyntax, "no-syntax", false, "add no # syntax directive")
-	fl.Var(&ff.format, "format", "report format: text or json")
+	fl.Var(&ff.format, "format", "report format: text, json (one object per file) or sarif (SARIF 2.1.0)")
+	fl.IntVar(&ff.jobs, "jobs", runtime.NumCPU(), "files processed in parallel")
+	fl.BoolVarP(&ff.quiet, "quiet", "q", false, "no progress line and no summary")
+	fl.StringArrayVar(&ff.include, "include", nil, "only Dockerfiles matching this glob, relative to each PATH (repeatable)")
+	fl.StringArrayVar(&ff.exclude, "exclude", nil, "skip Dockerfiles matching this glob, relative to each PATH (repeatable)")
+	fl.StringVar(&ff.patchDir, "patch-dir", "", "write one git-apply-able patch per repository into DIR instead of changing files")
+	ff.flags = fl
 	fix.MarkFlagsMutuallyExclusive("write", "check")
+	fix.MarkFlagsMutuallyExclusive("write", "patch-dir")
 
 	rules := &cobra.Command{
 		Use:   "rules",
@@ -126,138 +143,6 @@ type fileReport struct {
 type sourceEdit struct {
 	Before int `json:"before"`
 	After  int `json:"after"`
-}
-
-func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
-	if len(paths) == 0 {
-		paths = []string{"."}
-	}
-	cwd, _ := os.Getwd()
-	files, errs := findDockerfiles(paths)
-	status := exitOK
-	raise := func(s int) {
-		if s > status {
-			status = s
-		}
-	}
-	for _, err := range errs {
-		fmt.Fprintf(stderr, "cachefix: %v\n", err)
-		raise(exitFailed)
-	}
-	if ff.context != "" && len(files) > 1 {
-		fmt.Fprintf(stderr, "cachefix: --context names the build context of a single Dockerfile, but %d were found\n", len(files))
-		return exitFailed
-	}
-	opts := rewrite.Options{NoMounts: ff.noMounts, NoSyntax: ff.noSyntax, Unsafe: ff.unsafe}
-	overlay := detect.Overlay{}
-	enc := json.NewEncoder(stdout)
-	withheld := 0
-	for _, path := range files {
-		rel := relPath(cwd, path)
-		rep := fileReport{Path: rel, Findings: []rewrite.Outcome{}}
-		changed, err := fixFile(ff, opts, path, rel, overlay, &rep, stdout, stderr)
-		if err != nil {
-			rep.Error = err.Error()
-			fmt.Fprintf(stderr, "cachefix: %v\n", err)
-			raise(exitFailed)
-		}
-		rep.Changed = changed
-		if changed && ff.check {
-			raise(exitPending)
-		}
-		for _, o := range rep.Findings {
-			if o.Skipped != "" && o.Applicability == rewrite.Unsafe {
-				withheld++
-			}
-		}
-		if ff.format == formatJSON {
-			_ = enc.Encode(rep)
-		}
-	}
-	if withheld > 0 && ff.format == formatText {
-		fmt.Fprintf(stderr, "cachefix: %d unsafe fix(es) withheld; --unsafe-fixes applies them\n", withheld)
-	}
-	return status
-}
-
-// fixFile fixes one Dockerfile; it reports whether it changes (or changed).
-func fixFile(ff *fixFlags, opts rewrite.Options, path, rel string, overlay detect.Overlay, rep *fileReport, stdout, stderr io.Writer) (bool, error) {
-	st, err := os.Lstat(path)
-	if err != nil {
-		return false, err
-	}
-	if !st.Mode().IsRegular() {
-		return false, fmt.Errorf("%s: not a regular file", rel)
-	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return false, err
-	}
-	ctxDir := ff.context
-	if ctxDir == "" {
-		ctxDir = filepath.Dir(path)
-	}
-	ctx, err := detect.Load(ctxDir, path, overlay)
-	if err != nil {
-		return false, fmt.Errorf("%s: %w", rel, err)
-	}
-	res, err := rewrite.Run(rel, src, ctx, opts, rewrite.All())
-	if err != nil {
-		return false, err
-	}
-	if res.Outcomes != nil {
-		rep.Findings = res.Outcomes
-	}
-	rep.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
-	changed := res.Changed(src)
-	cwd, _ := os.Getwd()
-	ignoreRel := relPath(cwd, ctx.IgnorePath)
-	if len(res.Ignore) > 0 {
-		rep.IgnoreFile, rep.IgnoreAdded = ignoreRel, res.Ignore
-	}
-	if ff.format == formatText {
-		for _, o := range res.Outcomes {
-			switch {
-			case o.Declined != "":
-				fmt.Fprintf(stderr, "%s:%d: %s: %s (%s)\n", rel, o.Line, o.Rule, o.Message, o.Declined)
-			case o.Skipped != "":
-				fmt.Fprintf(stderr, "%s:%d: %s: %s (%s: %s)\n", rel, o.Line, o.Rule, o.Message, o.FixMessage, o.Skipped)
-			}
-		}
-	}
-	if !changed {
-		return false, nil
-	}
-	if ff.format == formatText && res.SourceEdit.Before != res.SourceEdit.After {
-		fmt.Fprintf(stderr, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
-	}
-	if (ff.list || ff.check) && ff.format == formatText {
-		fmt.Fprintln(stdout, rel)
-	}
-	if len(res.Ignore) > 0 {
-		overlay[ctx.IgnorePath] = res.IgnoreOutput
-	}
-	switch {
-	case ff.write:
-		if err := writeAtomic(path, res.Output); err != nil {
-			return true, fmt.Errorf("%s: %w", rel, err)
-		}
-		if len(res.Ignore) > 0 {
-			if err := writeAtomic(ctx.IgnorePath, res.IgnoreOutput); err != nil {
-				return true, fmt.Errorf("%s: %w", ignoreRel, err)
-			}
-		}
-	case !ff.list && !ff.check && ff.format == formatText:
-		fmt.Fprint(stdout, rewrite.Unified(rel, src, res.Output))
-		if len(res.Ignore) > 0 {
-			var before []byte
-			if ctx.IgnoreExists {
-				before = ctx.IgnoreSrc
-			}
-			fmt.Fprint(stdout, rewrite.Unified(ignoreRel, before, res.IgnoreOutput))
-		}
-	}
-	return true, nil
 }
 
 // writeAtomic replaces path with data through a rename, keeping its mode; a new file
@@ -312,20 +197,46 @@ var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", "
 
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
 
-// findDockerfiles expands the paths into Dockerfiles, sorted per argument.
-func findDockerfiles(paths []string) ([]string, []error) {
-	var files []string
+// found is a Dockerfile and the PATH argument it was found under.
+type found struct {
+	path, root string
+}
+
+// findDockerfiles expands the paths into Dockerfiles, sorted per argument, each once;
+// include and exclude are doublestar globs relative to the argument.
+func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
+	var files []found
 	var errs []error
 	seen := map[string]bool{}
-	add := func(p string) {
+	add := func(p, root string) {
 		key := filepath.Clean(p)
 		if abs, err := filepath.Abs(p); err == nil {
 			key = abs
 		}
-		if !seen[key] {
-			seen[key] = true
-			files = append(files, p)
+		if seen[key] {
+			return
 		}
+		if rel, err := filepath.Rel(root, p); err == nil && root != p {
+			rel = filepath.ToSlash(rel)
+			for _, pat := range exclude {
+				if ok, _ := doublestar.Match(pat, rel); ok {
+					return
+				}
+			}
+			if len(include) > 0 {
+				in := false
+				for _, pat := range include {
+					if ok, _ := doublestar.Match(pat, rel); ok {
+						in = true
+					}
+				}
+				if !in {
+					return
+				}
+			}
+		}
+		seen[key] = true
+		files = append(files, found{p, root})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -334,10 +245,10 @@ func findDockerfiles(paths []string) ([]string, []error) {
 			continue
 		}
 		if !st.IsDir() {
-			add(p)
+			add(p, p)
 			continue
 		}
-		var found []string
+		var inDir []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, err)
@@ -353,16 +264,16 @@ func findDockerfiles(paths []string) ([]string, []error) {
 				return nil
 			}
 			if isDockerfile(d.Name()) && d.Type().IsRegular() {
-				found = append(found, path)
+				inDir = append(inDir, path)
 			}
 			return nil
 		})
 		if err != nil {
 			errs = append(errs, err)
 		}
-		sort.Strings(found)
-		for _, f := range found {
-			add(f)
+		sort.Strings(inDir)
+		for _, f := range inDir {
+			add(f, p)
 		}
 	}
 	return files, errs

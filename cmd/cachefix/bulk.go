@@ -1,0 +1,449 @@
+package main
+
+// bulk.go runs fix over many files: a pool of workers, one job per build context (so the
+// Dockerfiles sharing a .dockerignore see each other's changes in a dry run), results
+// printed in file order as they complete, a progress line on a terminal, and a summary.
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cachefix/cachefix/detect"
+	"github.com/cachefix/cachefix/rewrite"
+)
+
+// maxFileSize is the largest Dockerfile cachefix reads.
+const maxFileSize = 4 << 20
+
+// result is what processing one file produced, printed by the main goroutine.
+type result struct {
+	idx            int
+	stdout, stderr []byte
+	report         fileReport
+	changed        bool
+	failed         bool
+	skipped        string // why the file was passed over
+	withheld       int
+	// patch is the file's diff with paths relative to its repository, for --patch-dir.
+	repo, patch string
+}
+
+// stats is the end-of-run summary.
+type stats struct {
+	scanned, changed, fine, errors int
+	skipped                        map[string]int
+	rules                          map[string]int
+}
+
+func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	for _, pat := range append(append([]string(nil), ff.include...), ff.exclude...) {
+		if !validGlob(pat) {
+			fmt.Fprintf(stderr, "cachefix: bad glob %q\n", pat)
+			return exitFailed
+		}
+	}
+	if ff.jobs < 1 {
+		fmt.Fprintf(stderr, "cachefix: --jobs must be at least 1\n")
+		return exitFailed
+	}
+	files, errs := findDockerfiles(paths, ff.include, ff.exclude)
+	status := exitOK
+	raise := func(s int) {
+		if s > status {
+			status = s
+		}
+	}
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "cachefix: %v\n", err)
+		raise(exitFailed)
+	}
+	if ff.context != "" && len(files) > 1 {
+		fmt.Fprintf(stderr, "cachefix: --context names the build context of a single Dockerfile, but %d were found\n", len(files))
+		return exitFailed
+	}
+	cwd, _ := os.Getwd()
+	cfgs := newConfigs()
+
+	// One job per build context, in the order the contexts first appear.
+	var jobs [][]int
+	byCtx := map[string]int{}
+	for i, f := range files {
+		dir := ff.context
+		if dir == "" {
+			dir = filepath.Dir(f.path)
+		}
+		j, ok := byCtx[dir]
+		if !ok {
+			j = len(jobs)
+			byCtx[dir] = j
+			jobs = append(jobs, nil)
+		}
+		jobs[j] = append(jobs[j], i)
+	}
+	jobCh := make(chan []int)
+	resCh := make(chan result, 64)
+	var wg sync.WaitGroup
+	for w := 0; w < ff.jobs && w < len(jobs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for job := range jobCh {
+				overlay := detect.Overlay{}
+				for _, i := range job {
+					resCh <- processFile(ff, cfgs, files[i], i, cwd, overlay)
+				}
+			}
+		}()
+	}
+	go func() {
+		for _, j := range jobs {
+			jobCh <- j
+		}
+		close(jobCh)
+		wg.Wait()
+		close(resCh)
+	}()
+
+	st := stats{skipped: map[string]int{}, rules: map[string]int{}}
+	var sarif *sarifWriter
+	if ff.format == formatSARIF {
+		sarif = newSARIF(stdout)
+	}
+	patches := map[string]*strings.Builder{}
+	var repoOrder []string
+	progress := newProgress(stderr, len(files), ff.quiet)
+	enc := json.NewEncoder(stdout)
+	pending := map[int]result{}
+	next, withheld := 0, 0
+	for r := range resCh {
+		pending[r.idx] = r
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			progress.clear()
+			stdout.Write(r.stdout)
+			stderr.Write(r.stderr)
+			st.scanned++
+			withheld += r.withheld
+			switch {
+			case r.failed:
+				st.errors++
+				raise(exitFailed)
+			case r.skipped != "":
+				st.skipped[r.skipped]++
+			case r.changed:
+				st.changed++
+				if ff.check {
+					raise(exitPending)
+				}
+			default:
+				st.fine++
+			}
+			for _, o := range r.report.Findings {
+				if o.Applied {
+					st.rules[o.Rule]++
+				}
+			}
+			switch ff.format {
+			case formatJSON:
+				_ = enc.Encode(r.report)
+			case formatSARIF:
+				sarif.add(r.report)
+			}
+			if r.patch != "" {
+				b, ok := patches[r.repo]
+				if !ok {
+					b = &strings.Builder{}
+					patches[r.repo] = b
+					repoOrder = append(repoOrder, r.repo)
+				}
+				b.WriteString(r.patch)
+			}
+			progress.update(st.scanned)
+		}
+	}
+	progress.clear()
+	if sarif != nil {
+		sarif.close()
+	}
+	if ff.patchDir != "" {
+		if err := writePatches(ff.patchDir, repoOrder, patches, stderr); err != nil {
+			fmt.Fprintf(stderr, "cachefix: %v\n", err)
+			raise(exitFailed)
+		}
+	}
+	if withheld > 0 && ff.format == formatText && !ff.quiet {
+		fmt.Fprintf(stderr, "cachefix: %d unsafe fix(es) withheld; --unsafe-fixes applies them\n", withheld)
+	}
+	if !ff.quiet && ff.format == formatText && st.scanned > 1 && (st.changed > 0 || st.errors > 0) {
+		fmt.Fprintln(stderr, st.summary(ff))
+	}
+	return status
+}
+
+func validGlob(p string) bool {
+	_, err := filepath.Match(strings.ReplaceAll(p, "**", "*"), "")
+	return err == nil
+}
+
+// summary renders the end-of-run line.
+func (st stats) summary(ff *fixFlags) string {
+	verb := "changed"
+	if !ff.write {
+		verb = "to change"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "cachefix: %d file(s) scanned: %d %s, %d already fine", st.scanned, st.changed, verb, st.fine)
+	if len(st.skipped) > 0 {
+		var parts []string
+		n := 0
+		for why, c := range st.skipped {
+			n += c
+			parts = append(parts, fmt.Sprintf("%d %s", c, why))
+		}
+		sort.Strings(parts)
+		fmt.Fprintf(&b, ", %d skipped (%s)", n, strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(&b, ", %d error(s)", st.errors)
+	if len(st.rules) > 0 {
+		var names []string
+		for r := range st.rules {
+			names = append(names, r)
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, r := range names {
+			parts = append(parts, fmt.Sprintf("%s %d", r, st.rules[r]))
+		}
+		fmt.Fprintf(&b, "; fixes: %s", strings.Join(parts, ", "))
+	}
+	return b.String()
+}
+
+// processFile fixes one Dockerfile and renders what is to be printed for it.
+func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, overlay detect.Overlay) result {
+	rel := relPath(cwd, f.path)
+	r := result{idx: idx, report: fileReport{Path: rel, Findings: []rewrite.Outcome{}}}
+	var out, errb bytes.Buffer
+	fail := func(err error) result {
+		r.failed = true
+		r.report.Error = err.Error()
+		fmt.Fprintf(&errb, "cachefix: %v\n", err)
+		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
+		return r
+	}
+	cfg, err := cfgs.find(filepath.Dir(f.path))
+	if err != nil {
+		return fail(err)
+	}
+	set := resolve(cfg, f.path, ff)
+	if set.ignored {
+		r.skipped = "ignored by " + configName
+		return r
+	}
+	st, err := os.Lstat(f.path)
+	if err != nil {
+		return fail(err)
+	}
+	if !st.Mode().IsRegular() {
+		return fail(fmt.Errorf("%s: not a regular file", rel))
+	}
+	if st.Size() > maxFileSize {
+		return fail(fmt.Errorf("%s: larger than %d MiB, not a Dockerfile cachefix reads", rel, maxFileSize>>20))
+	}
+	src, err := os.ReadFile(f.path)
+	if err != nil {
+		return fail(err)
+	}
+	ctxDir := ff.context
+	if ctxDir == "" {
+		ctxDir = filepath.Dir(f.path)
+	}
+	ctx, err := detect.Load(ctxDir, f.path, overlay)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", rel, err))
+	}
+	res, err := rewrite.Run(rel, src, ctx, set.opts, set.rules)
+	if err != nil {
+		var re *rewrite.Error
+		if !errors.As(err, &re) {
+			err = fmt.Errorf("%s: %w", rel, err)
+		}
+		return fail(err)
+	}
+	if res.Outcomes != nil {
+		r.report.Findings = res.Outcomes
+	}
+	r.report.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
+	changed := res.Changed(src)
+	r.changed = changed
+	r.report.Changed = changed
+	ignoreRel := relPath(cwd, ctx.IgnorePath)
+	if len(res.Ignore) > 0 {
+		r.report.IgnoreFile, r.report.IgnoreAdded = ignoreRel, res.Ignore
+	}
+	for _, o := range res.Outcomes {
+		if o.Skipped != "" && o.Applicability == rewrite.Unsafe {
+			r.withheld++
+		}
+	}
+	if ff.format == formatText {
+		for _, o := range res.Outcomes {
+			switch {
+			case o.Declined != "":
+				fmt.Fprintf(&errb, "%s:%d: %s: %s (%s)\n", rel, o.Line, o.Rule, o.Message, o.Declined)
+			case o.Skipped != "":
+				fmt.Fprintf(&errb, "%s:%d: %s: %s (%s: %s)\n", rel, o.Line, o.Rule, o.Message, o.FixMessage, o.Skipped)
+			}
+		}
+	}
+	if !changed {
+		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
+		return r
+	}
+	if ff.format == formatText && res.SourceEdit.Before != res.SourceEdit.After {
+		fmt.Fprintf(&errb, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
+	}
+	if (ff.list || ff.check) && ff.format == formatText {
+		fmt.Fprintln(&out, rel)
+	}
+	if len(res.Ignore) > 0 {
+		overlay[ctx.IgnorePath] = res.IgnoreOutput
+	}
+	var ignoreBefore []byte
+	if ctx.IgnoreExists {
+		ignoreBefore = ctx.IgnoreSrc
+	}
+	switch {
+	case ff.patchDir != "":
+		root := repoRoot(f)
+		r.repo = root
+		r.patch = rewrite.Unified(relTo(root, f.path), src, res.Output)
+		if len(res.Ignore) > 0 {
+			r.patch += rewrite.Unified(relTo(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
+		}
+	case ff.write:
+		if err := writeAtomic(f.path, res.Output); err != nil {
+			return fail(fmt.Errorf("%s: %w", rel, err))
+		}
+		if len(res.Ignore) > 0 {
+			if err := writeAtomic(ctx.IgnorePath, res.IgnoreOutput); err != nil {
+				return fail(fmt.Errorf("%s: %w", ignoreRel, err))
+			}
+		}
+	case !ff.list && !ff.check && ff.format == formatText:
+		out.WriteString(rewrite.Unified(rel, src, res.Output))
+		if len(res.Ignore) > 0 {
+			out.WriteString(rewrite.Unified(ignoreRel, ignoreBefore, res.IgnoreOutput))
+		}
+	}
+	r.stdout, r.stderr = out.Bytes(), errb.Bytes()
+	return r
+}
+
+// repoRoot is the git repository holding a file (the nearest folder with .git), else the
+// PATH argument it was found under.
+func repoRoot(f found) string {
+	abs, err := filepath.Abs(f.path)
+	if err != nil {
+		return f.root
+	}
+	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			break
+		}
+	}
+	if st, err := os.Stat(f.root); err == nil && !st.IsDir() {
+		return filepath.Dir(mustAbs(f.root))
+	}
+	return mustAbs(f.root)
+}
+
+func relTo(root, path string) string {
+	r, err := filepath.Rel(root, mustAbs(path))
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	return filepath.ToSlash(r)
+}
+
+// writePatches writes one patch per repository, named after its folder.
+func writePatches(dir string, order []string, patches map[string]*strings.Builder, stderr io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	used := map[string]int{}
+	for _, root := range order {
+		name := filepath.Base(root)
+		if name == "." || name == string(filepath.Separator) || name == "" {
+			name = "repository"
+		}
+		used[name]++
+		if used[name] > 1 {
+			name = fmt.Sprintf("%s-%d", name, used[name])
+		}
+		path := filepath.Join(dir, name+".patch")
+		if err := os.WriteFile(path, []byte(patches[root].String()), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// progress draws "cachefix: N/M files" on a terminal's stderr for runs over 50 files.
+type progress struct {
+	w     io.Writer
+	total int
+	on    bool
+	last  time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer, total int, quiet bool) *progress {
+	return &progress{w: w, total: total, on: !quiet && total > 50 && isTerminal(w)}
+}
+
+func (p *progress) update(done int) {
+	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done < p.total) {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\rcachefix: %d/%d files", done, p.total)
+	p.drawn = true
+}
+
+func (p *progress) clear() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+		p.drawn = false
+	}
+}
+
+// isTerminal reports whether w is a character device.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,218 @@
+package main
+
+// config.go reads .cachefix.yaml. YAML, because the Dockerfile ecosystem's linters use it
+// (hadolint reads .hadolint.yaml, golangci-lint .golangci.yml) and BuildKit's own module
+// graph already carries the YAML parser.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/bmatcuk/doublestar/v4"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/cachefix/cachefix/rewrite"
+)
+
+// configName is the configuration file found upward from each Dockerfile.
+const configName = ".cachefix.yaml"
+
+// config is one .cachefix.yaml; keys mirror the flags.
+type config struct {
+	Rules       ruleSelection `yaml:"rules"`
+	NoMounts    *bool         `yaml:"no-mounts"`
+	NoSyntax    *bool         `yaml:"no-syntax"`
+	UnsafeFixes *bool         `yaml:"unsafe-fixes"`
+	// Ignore lists doublestar globs, relative to the config file's folder, of Dockerfiles
+	// to skip.
+	Ignore    []string   `yaml:"ignore"`
+	Overrides []override `yaml:"overrides"`
+
+	dir string
+}
+
+type ruleSelection struct {
+	Enable  []string `yaml:"enable"`
+	Disable []string `yaml:"disable"`
+}
+
+// override applies settings to the Dockerfiles matching its paths.
+type override struct {
+	Paths       []string      `yaml:"paths"`
+	Rules       ruleSelection `yaml:"rules"`
+	NoMounts    *bool         `yaml:"no-mounts"`
+	NoSyntax    *bool         `yaml:"no-syntax"`
+	UnsafeFixes *bool         `yaml:"unsafe-fixes"`
+}
+
+// configs finds and caches configuration files; safe for concurrent use.
+type configs struct {
+	mu    sync.Mutex
+	byDir map[string]*config // nil entry: no file in that folder
+	errs  map[string]error
+}
+
+func newConfigs() *configs {
+	return &configs{byDir: map[string]*config{}, errs: map[string]error{}}
+}
+
+// find returns the nearest .cachefix.yaml at or above dir, or nil.
+func (cs *configs) find(dir string) (*config, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		c, err := cs.load(d)
+		if err != nil || c != nil {
+			return c, err
+		}
+		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil || filepath.Dir(d) == d {
+			return nil, nil // stop at the repository's root
+		}
+	}
+}
+
+func (cs *configs) load(dir string) (*config, error) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	if c, ok := cs.byDir[dir]; ok {
+		return c, cs.errs[dir]
+	}
+	path := filepath.Join(dir, configName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		cs.byDir[dir] = nil
+		if !os.IsNotExist(err) {
+			cs.errs[dir] = err
+			return nil, err
+		}
+		return nil, nil
+	}
+	c := &config{dir: dir}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && err.Error() != "EOF" {
+		err = fmt.Errorf("%s: %w", path, err)
+		cs.byDir[dir], cs.errs[dir] = nil, err
+		return nil, err
+	}
+	if err := c.validate(path); err != nil {
+		cs.byDir[dir], cs.errs[dir] = nil, err
+		return nil, err
+	}
+	cs.byDir[dir] = c
+	return c, nil
+}
+
+func (c *config) validate(path string) error {
+	known := map[string]bool{}
+	for _, r := range rewrite.All() {
+		known[r.Name] = true
+	}
+	check := func(sel ruleSelection) error {
+		for _, n := range append(append([]string(nil), sel.Enable...), sel.Disable...) {
+			if !known[n] {
+				return fmt.Errorf("%s: unknown rule %q (cachefix rules lists them)", path, n)
+			}
+		}
+		return nil
+	}
+	if err := check(c.Rules); err != nil {
+		return err
+	}
+	for _, pat := range c.Ignore {
+		if !doublestar.ValidatePattern(pat) {
+			return fmt.Errorf("%s: bad ignore glob %q", path, pat)
+		}
+	}
+	for _, o := range c.Overrides {
+		if err := check(o.Rules); err != nil {
+			return err
+		}
+		for _, pat := range o.Paths {
+			if !doublestar.ValidatePattern(pat) {
+				return fmt.Errorf("%s: bad override path %q", path, pat)
+			}
+		}
+	}
+	return nil
+}
+
+// settings is what applies to one Dockerfile: its options and rules.
+type settings struct {
+	opts    rewrite.Options
+	rules   []*rewrite.Rule
+	ignored bool // the config's ignore globs skip the file
+}
+
+// resolve merges the config (if any) under the command-line flags that were set.
+func resolve(c *config, file string, ff *fixFlags) settings {
+	s := settings{opts: rewrite.Options{NoMounts: ff.noMounts, NoSyntax: ff.noSyntax, Unsafe: ff.unsafe}}
+	var sels []ruleSelection
+	if c != nil {
+		rel, err := filepath.Rel(c.dir, mustAbs(file))
+		rel = filepath.ToSlash(rel)
+		if err == nil {
+			for _, pat := range c.Ignore {
+				if ok, _ := doublestar.Match(pat, rel); ok {
+					s.ignored = true
+				}
+			}
+		}
+		apply := func(nm, ns, uf *bool, sel ruleSelection) {
+			if nm != nil && !ff.changed("no-mounts") {
+				s.opts.NoMounts = *nm
+			}
+			if ns != nil && !ff.changed("no-syntax") {
+				s.opts.NoSyntax = *ns
+			}
+			if uf != nil && !ff.changed("unsafe-fixes") {
+				s.opts.Unsafe = *uf
+			}
+			sels = append(sels, sel)
+		}
+		apply(c.NoMounts, c.NoSyntax, c.UnsafeFixes, c.Rules)
+		for _, o := range c.Overrides {
+			for _, pat := range o.Paths {
+				if ok, _ := doublestar.Match(pat, rel); ok && err == nil {
+					apply(o.NoMounts, o.NoSyntax, o.UnsafeFixes, o.Rules)
+					break
+				}
+			}
+		}
+	}
+	on := map[string]bool{}
+	for _, r := range rewrite.All() {
+		on[r.Name] = true
+	}
+	for _, sel := range sels {
+		if len(sel.Enable) > 0 {
+			for n := range on {
+				on[n] = false
+			}
+			for _, n := range sel.Enable {
+				on[n] = true
+			}
+		}
+		for _, n := range sel.Disable {
+			on[n] = false
+		}
+	}
+	for _, r := range rewrite.All() {
+		if on[r.Name] {
+			s.rules = append(s.rules, r)
+		}
+	}
+	return s
+}
+
+func mustAbs(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
