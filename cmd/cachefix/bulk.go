@@ -192,7 +192,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefix: %d unsafe fix(es) withheld; --unsafe-fixes applies them\n", withheld)
 	}
 	if !ff.quiet && ff.format == formatText && st.scanned > 1 && (st.changed > 0 || st.errors > 0) {
-		fmt.Fprintln(stderr, st.summary(ff))
+		fmt.Fprintln(stderr, st.summary())
 	}
 	return status
 }
@@ -203,13 +203,9 @@ func validGlob(p string) bool {
 }
 
 // summary renders the end-of-run line.
-func (st stats) summary(ff *fixFlags) string {
-	verb := "changed"
-	if !ff.write {
-		verb = "to change"
-	}
+func (st stats) summary() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "cachefix: %d file(s) scanned: %d %s, %d already fine", st.scanned, st.changed, verb, st.fine)
+	fmt.Fprintf(&b, "cachefix: %d file(s) scanned: %d with changes, %d already fine", st.scanned, st.changed, st.fine)
 	if len(st.skipped) > 0 {
 		var parts []string
 		n := 0
