@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSARIF checks the SARIF 2.1.0 report's shape: what GitHub code scanning requires of
+// a run (tool.driver.name, rules) and of each result (ruleId, level, message, location).
+func TestSARIF(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"app/Dockerfile":        "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install .\n",
+		"app/pyproject.toml":    "[project]\nname='x'\n",
+		"bad/Dockerfile":        "FROM\n",
+		"fine/Dockerfile":       "FROM debian:bookworm-slim\n",
+		"web/Dockerfile":        "FROM node:20-slim\nWORKDIR /w\nCOPY . .\nRUN npm ci\n",
+		"web/package.json":      `{"name":"w"}`,
+		"web/package-lock.json": `{}`,
+		"web/.dockerignore":     "node_modules\n",
+	})
+	var out, errb bytes.Buffer
+	if st := run([]string{"fix", "--format", "sarif", dir}, &out, &errb); st != exitFailed {
+		t.Fatalf("exit %d, want 2 (one file does not parse); stderr: %s", st, errb.String())
+	}
+	var doc struct {
+		Version string `json:"version"`
+		Schema  string `json:"$schema"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID               string                `json:"id"`
+						ShortDescription struct{ Text string } `json:"shortDescription"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string                `json:"ruleId"`
+				Level     string                `json:"level"`
+				Message   struct{ Text string } `json:"message"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }    `json:"artifactLocation"`
+						Region           struct{ StartLine int } `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if doc.Version != "2.1.0" || len(doc.Runs) != 1 || doc.Runs[0].Tool.Driver.Name != "cachefix" || len(doc.Runs[0].Tool.Driver.Rules) == 0 {
+		t.Fatalf("bad SARIF header: %+v", doc)
+	}
+	levels := map[string]int{}
+	for _, r := range doc.Runs[0].Results {
+		if r.RuleID == "" || r.Message.Text == "" || len(r.Locations) != 1 || r.Locations[0].PhysicalLocation.Region.StartLine < 1 || r.Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
+			t.Errorf("incomplete result: %+v", r)
+		}
+		levels[r.Level]++
+	}
+	if levels["warning"] == 0 || levels["note"] == 0 || levels["error"] != 1 {
+		t.Errorf("levels = %v, want warnings (fixes), notes (declined) and one error", levels)
+	}
+}
+
+// TestRobustTree: a symlink loop, a huge file, non-UTF-8 bytes and a template in one tree;
+// each is reported once and none stops the run.
+func TestRobustTree(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"ok/Dockerfile":       "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nRUN pip install -r requirements.txt\n",
+		"ok/requirements.txt": "flask\n",
+		"latin1/Dockerfile":   "FROM debian:bookworm-slim\n# caf\xe9 \xff\xfe\nRUN echo \xe9t\xe9\n",
+		"tmpl/Dockerfile":     "FROM %%BASE_IMAGE%%\nRUN make\n",
+		"huge/Dockerfile":     "FROM debian:bookworm-slim\n# " + strings.Repeat("x", 5<<20) + "\n",
+	})
+	if err := os.Symlink("..", filepath.Join(dir, "ok", "loop")); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	st := run([]string{"fix", "-l", dir}, &out, &errb)
+	if st != exitFailed {
+		t.Fatalf("exit %d, want 2", st)
+	}
+	if got := strings.TrimSpace(out.String()); !strings.HasSuffix(got, "ok/Dockerfile") || strings.Count(got, "\n") != 0 {
+		t.Errorf("stdout = %q, want only ok/Dockerfile", got)
+	}
+	e := errb.String()
+	for _, want := range []string{"huge/Dockerfile: larger than 4 MiB", "tmpl/Dockerfile:1: looks like a template (\"%%\")"} {
+		if strings.Count(e, want) != 1 {
+			t.Errorf("stderr should say %q once:\n%s", want, e)
+		}
+	}
+	if strings.Contains(e, "latin1") {
+		t.Errorf("non-UTF-8 bytes in a comment and a RUN must not be an error:\n%s", e)
+	}
+}
