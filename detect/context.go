@@ -29,6 +29,10 @@ type Context struct {
 	IgnoreExists bool
 
 	ignore *patternmatcher.PatternMatcher
+	// stats caches Stat: rules ask about the same manifests many times. A Context belongs
+	// to one goroutine.
+	stats map[string][2]bool
+	files map[string][]byte
 }
 
 // Overlay holds ignore files already changed in this run but not written (a dry run), by
@@ -102,6 +106,18 @@ func (c *Context) Excluded(name string) bool {
 // Stat reports whether name exists in the build (present and not excluded) and is a folder.
 func (c *Context) Stat(name string) (exists, dir bool) {
 	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if r, ok := c.stats[name]; ok {
+		return r[0], r[1]
+	}
+	exists, dir = c.stat(name)
+	if c.stats == nil {
+		c.stats = map[string][2]bool{}
+	}
+	c.stats[name] = [2]bool{exists, dir}
+	return exists, dir
+}
+
+func (c *Context) stat(name string) (exists, dir bool) {
 	if !fs.ValidPath(name) || c.Excluded(name) {
 		return false, false
 	}
@@ -121,6 +137,9 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	if c.Excluded(name) {
 		return nil, fmt.Errorf("%s: excluded by %s", name, filepath.Base(c.IgnorePath))
 	}
+	if data, ok := c.files[name]; ok {
+		return data, nil
+	}
 	st, err := fs.Stat(c.FS, name)
 	if err != nil {
 		return nil, err
@@ -131,7 +150,14 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	if st.Size() > 4<<20 {
 		return nil, fmt.Errorf("%s: larger than 4 MiB", name)
 	}
-	return fs.ReadFile(c.FS, name)
+	data, err := fs.ReadFile(c.FS, name)
+	if err == nil {
+		if c.files == nil {
+			c.files = map[string][]byte{}
+		}
+		c.files[name] = data
+	}
+	return data, err
 }
 
 // WithIgnore returns the ignore file's content with entries appended, each on its own line,

@@ -1,8 +1,6 @@
 package manifests
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"path"
 	"strings"
@@ -183,13 +181,11 @@ type reqLine struct {
 // backslash continuations joined.
 func requirementLines(data []byte) []reqLine {
 	var out []reqLine
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	n, start := 0, 0
 	var cur strings.Builder
-	for sc.Scan() {
+	for _, t := range strings.Split(string(data), "\n") {
 		n++
-		t := strings.TrimRight(sc.Text(), "\r")
+		t = strings.TrimRight(t, "\r")
 		if cur.Len() == 0 {
 			start = n
 		}

@@ -239,6 +239,9 @@ func runCacheMount(p *Pass) {
 			}
 			targets = append(targets, m.target)
 		}
+		if p.shared.mountAdded == nil {
+			p.shared.mountAdded = in
+		}
 		p.Report(Finding{
 			Line:    in.Line(),
 			Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", strings.Join(names, " and ")),

@@ -70,7 +70,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: fixes did not converge after %d rounds (rules %s)", maxRounds, strings.Join(applied, ", "))}
 		}
 		if round > 0 {
-			if f, err = Parse(path, cur); err != nil {
+			if f, err = parse(path, cur, false); err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
 			}
 			done := append([][]Edit(nil), rounds...)

@@ -171,7 +171,11 @@ type Shell struct {
 
 // Parse parses src with BuildKit's parser and instructions, then computes spans, stages
 // and the state of every instruction.
-func Parse(path string, src []byte) (*File, error) {
+func Parse(path string, src []byte) (*File, error) { return parse(path, src, true) }
+
+// parse is Parse; with full false it skips BuildKit's whole-file checks and lint (the
+// intermediate rounds of a fix, whose text is checked in full at the end).
+func parse(path string, src []byte, full bool) (*File, error) {
 	s := NewSource(path, src)
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
@@ -186,8 +190,10 @@ func Parse(path string, src []byte) (*File, error) {
 		}
 		warnings = append(warnings, fmt.Sprintf("%d: %s: %s", line, rule, msg))
 	}})
-	if _, _, err := instructions.Parse(res.AST, lint); err != nil {
-		return nil, locate(path, err)
+	if full {
+		if _, _, err := instructions.Parse(res.AST, lint); err != nil {
+			return nil, locate(path, err)
+		}
 	}
 	sort.Strings(warnings)
 	f.Warnings = warnings
@@ -235,6 +241,20 @@ func Parse(path string, src []byte) (*File, error) {
 			}
 		}
 		in.Stage = stage
+		if c, ok := cmd.(*instructions.RunCommand); ok && stage >= 0 {
+			cur := st
+			err := c.Expand(func(w string) (string, error) {
+				if v, ok := f.expandWord(cur, w); ok {
+					return v, nil
+				}
+				return w, nil
+			})
+			if err != nil {
+				return nil, locate(path, parser.WithLocation(err, node.Location()))
+			}
+			in.State = st
+			in.Run, in.NoShell = f.parseRun(in)
+		}
 		if stage < 0 {
 			in.State = meta
 			if a, ok := cmd.(*instructions.ArgCommand); ok {
@@ -254,21 +274,6 @@ func Parse(path string, src []byte) (*File, error) {
 		f.Instrs = append(f.Instrs, in)
 	}
 	f.Lower = lower > upper
-	for _, in := range f.Instrs {
-		if c, ok := in.Cmd.(*instructions.RunCommand); ok {
-			st := in.State
-			err := c.Expand(func(w string) (string, error) {
-				if v, ok := f.expandWord(st, w); ok {
-					return v, nil
-				}
-				return w, nil
-			})
-			if err != nil {
-				return nil, locate(path, parser.WithLocation(err, in.Node.Location()))
-			}
-			in.Run, in.NoShell = f.parseRun(in)
-		}
-	}
 	return f, nil
 }
 
@@ -394,20 +399,15 @@ func (f *File) step(st *State, in *Instr) *State {
 			st.User = "$unknown"
 		}
 	case *instructions.RunCommand:
-		st = f.accounts(st, c)
+		if in.Run != nil && in.Run.Shell != nil {
+			st = f.accounts(st, in.Run.Shell)
+		}
 	}
 	return st
 }
 
 // accounts records users and groups that a RUN creates with explicit ids.
-func (f *File) accounts(st *State, c *instructions.RunCommand) *State {
-	if !c.PrependShell || len(c.CmdLine) == 0 {
-		return st
-	}
-	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(strings.Join(c.CmdLine, " ")), "")
-	if err != nil {
-		return st
-	}
+func (f *File) accounts(st *State, file *syntax.File) *State {
 	changed := false
 	syntax.Walk(file, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)

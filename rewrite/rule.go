@@ -65,6 +65,9 @@ type Pass struct {
 type shared struct {
 	plans []*sinkPlan
 	done  bool
+	// mountAdded is set when a fix of this round adds a cache mount, so that syntax-line
+	// adds the directive in the same round.
+	mountAdded *Instr
 }
 
 // Report records a finding, unless a pragma suppresses the rule for the instruction at

@@ -36,6 +36,9 @@ func runSyntaxLine(p *Pass) {
 		}
 	}
 	if user == nil {
+		user = p.shared.mountAdded // cache-mount adds the first mount in this round
+	}
+	if user == nil {
 		return
 	}
 	src := p.File.Source

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// benchTree returns a folder of n synthetic repositories, each a copy of one of the
+// golden cases (../../testdata/*), made once and kept in the temp folder between runs.
+func benchTree(b *testing.B, n int) string {
+	b.Helper()
+	root := filepath.Join(os.TempDir(), fmt.Sprintf("cachefix-bench-%d", n))
+	if _, err := os.Stat(filepath.Join(root, ".complete")); err == nil {
+		return root
+	}
+	os.RemoveAll(root)
+	cases, err := filepath.Glob("../../testdata/*")
+	if err != nil || len(cases) == 0 {
+		b.Fatal("no cases")
+	}
+	// Read each case once.
+	type file struct {
+		rel  string
+		data []byte
+	}
+	var src [][]file
+	for _, c := range cases {
+		var files []file
+		filepath.WalkDir(c, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !d.Type().IsRegular() {
+				return nil
+			}
+			data, _ := os.ReadFile(p)
+			rel, _ := filepath.Rel(c, p)
+			files = append(files, file{rel, data})
+			return nil
+		})
+		src = append(src, files)
+	}
+	for i := 0; i < n; i++ {
+		repo := filepath.Join(root, fmt.Sprintf("r%03d", i/1000), fmt.Sprintf("repo%06d", i))
+		for _, f := range src[i%len(src)] {
+			p := filepath.Join(repo, f.rel)
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			if err := os.WriteFile(p, f.data, 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	os.WriteFile(filepath.Join(root, ".complete"), nil, 0o644)
+	return root
+}
+
+// parseOnly walks, reads and parses every Dockerfile with BuildKit's parser and
+// instructions, on all cores: the floor a full fix is measured against.
+func parseOnly(root string, jobs int) int {
+	files, _ := findDockerfiles([]string{root}, nil, nil)
+	ch := make(chan string)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	parsed := 0
+	for w := 0; w < jobs; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := 0
+			for p := range ch {
+				data, err := os.ReadFile(p)
+				if err != nil {
+					continue
+				}
+				res, err := parser.Parse(bytes.NewReader(data))
+				if err != nil {
+					continue
+				}
+				if _, _, err := instructions.Parse(res.AST, nil); err == nil {
+					n++
+				}
+			}
+			mu.Lock()
+			parsed += n
+			mu.Unlock()
+		}()
+	}
+	for _, f := range files {
+		ch <- f.path
+	}
+	close(ch)
+	wg.Wait()
+	return parsed
+}
+
+func benchFix(b *testing.B, n int) {
+	root := benchTree(b, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		run([]string{"fix", "--check", "-q", root}, io.Discard, io.Discard)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func benchParse(b *testing.B, n int) {
+	root := benchTree(b, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		parseOnly(root, runtime.NumCPU())
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+func BenchmarkFixCheck1k(b *testing.B)    { benchFix(b, 1000) }
+func BenchmarkParseOnly1k(b *testing.B)   { benchParse(b, 1000) }
+func BenchmarkFixCheck10k(b *testing.B)   { benchFix(b, 10000) }
+func BenchmarkParseOnly10k(b *testing.B)  { benchParse(b, 10000) }
+func BenchmarkFixCheck100k(b *testing.B)  { benchFix(b, 100000) }
+func BenchmarkParseOnly100k(b *testing.B) { benchParse(b, 100000) }
