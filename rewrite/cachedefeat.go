@@ -40,7 +40,9 @@ func runCacheDefeat(p *Pass) {
 		if in.Stage < 0 || in.Run == nil || in.Run.Shell == nil {
 			continue // e.g. RUN ["pip", "install", "--no-cache-dir", "flask"]: nothing inside can be edited
 		}
-		mounted := cacheMounts(in)
+		// The mounts in the text, and those cache-mount adds to this step in this round
+		// (its fix applies with ours: the edits never overlap but at the command's start).
+		mounted := append(cacheMounts(in), p.shared.adding[in]...)
 		if len(mounted) == 0 {
 			continue
 		}

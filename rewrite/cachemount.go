@@ -239,10 +239,7 @@ func runCacheMount(p *Pass) {
 			}
 			targets = append(targets, m.target)
 		}
-		if p.shared.mountAdded == nil {
-			p.shared.mountAdded = in
-		}
-		p.Report(Finding{
+		recorded := p.Report(Finding{
 			Line:    in.Line(),
 			Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", strings.Join(names, " and ")),
 			Fix: &Fix{
@@ -252,6 +249,16 @@ func runCacheMount(p *Pass) {
 				Note:          "the download cache (" + strings.Join(targets, ", ") + ") is no longer in the image",
 			},
 		})
+		if !recorded {
+			continue
+		}
+		if p.shared.mountAdded == nil {
+			p.shared.mountAdded = in
+		}
+		if p.shared.adding == nil {
+			p.shared.adding = map[*Instr][]string{}
+		}
+		p.shared.adding[in] = append(p.shared.adding[in], targets...)
 	}
 }
 

@@ -70,7 +70,8 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: fixes did not converge after %d rounds (rules %s)", maxRounds, strings.Join(applied, ", "))}
 		}
 		if round > 0 {
-			if f, err = parse(path, cur, false); err != nil {
+			// Full checks: the last round's parse is the output's final check.
+			if f, err = Parse(path, cur); err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
 			}
 			done := append([][]Edit(nil), rounds...)
@@ -136,15 +137,15 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		}
 	}
 	if string(cur) != string(src) {
-		out, err := Parse(path, cur)
-		if err != nil {
-			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
-		}
+		out := f // the last round parsed cur with BuildKit's full checks and lint
 		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
 		}
-		if why := staleInstalls(first, out, origCtx, ctx); why != "" {
-			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
+		if !onlyInPlace(applied) {
+			why := staleInstalls(first, out, origCtx, ctx)
+			if why != "" {
+				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
+			}
 		}
 		res.SourceEdit.After = out.SourceEditInstalls(ctx)
 	} else {
@@ -291,6 +292,19 @@ func withoutDigits(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// inPlace are the rules that never move an instruction or change what a COPY takes:
+// their fixes cannot make an install stale, so the model's check is skipped for them.
+var inPlace = map[string]bool{"cache-mount": true, "cache-defeat": true, "misplaced-mount": true, "syntax-line": true}
+
+func onlyInPlace(rules []string) bool {
+	for _, r := range rules {
+		if !inPlace[r] {
+			return false
+		}
+	}
+	return true
 }
 
 // mapBack maps an offset of the text after edits to the offset it had before them; an

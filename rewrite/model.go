@@ -171,11 +171,7 @@ type Shell struct {
 
 // Parse parses src with BuildKit's parser and instructions, then computes spans, stages
 // and the state of every instruction.
-func Parse(path string, src []byte) (*File, error) { return parse(path, src, true) }
-
-// parse is Parse; with full false it skips BuildKit's whole-file checks and lint (the
-// intermediate rounds of a fix, whose text is checked in full at the end).
-func parse(path string, src []byte, full bool) (*File, error) {
+func Parse(path string, src []byte) (*File, error) {
 	s := NewSource(path, src)
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
@@ -190,11 +186,11 @@ func parse(path string, src []byte, full bool) (*File, error) {
 		}
 		warnings = append(warnings, fmt.Sprintf("%d: %s: %s", line, rule, msg))
 	}})
-	if full {
-		if _, _, err := instructions.Parse(res.AST, lint); err != nil {
-			return nil, locate(path, err)
-		}
+	stages, metaArgs, err := instructions.Parse(res.AST, lint)
+	if err != nil {
+		return nil, locate(path, err)
 	}
+	cmds := zipCommands(res.AST.Children, stages, metaArgs)
 	sort.Strings(warnings)
 	f.Warnings = warnings
 	stage := -1
@@ -204,9 +200,11 @@ func parse(path string, src []byte, full bool) (*File, error) {
 	f.meta = meta
 	lower, upper := 0, 0
 	for i, node := range res.AST.Children {
-		cmd, err := instructions.ParseInstruction(node)
-		if err != nil {
-			return nil, locate(path, parser.WithLocation(err, node.Location()))
+		cmd := cmds[i]
+		if cmd == nil {
+			if cmd, err = instructions.ParseInstruction(node); err != nil {
+				return nil, locate(path, parser.WithLocation(err, node.Location()))
+			}
 		}
 		if kw := firstWord(node.Original); kw != "" {
 			if kw == strings.ToLower(kw) {
@@ -296,6 +294,39 @@ func prevWindows(f *File, base string) bool {
 		}
 	}
 	return false
+}
+
+// zipCommands pairs the AST's children with the typed instructions BuildKit's Parse made
+// of them (a stage for each FROM, the meta ARGs before the first one), so that no node is
+// parsed twice. A child it cannot pair is left nil, to be parsed on its own.
+func zipCommands(nodes []*parser.Node, stages []instructions.Stage, metaArgs []instructions.ArgCommand) []any {
+	out := make([]any, len(nodes))
+	si, ci, mi := -1, 0, 0
+	for i, n := range nodes {
+		if strings.EqualFold(n.Value, "from") {
+			si++
+			ci = 0
+			if si < len(stages) {
+				out[i] = &stages[si]
+			}
+			continue
+		}
+		if si < 0 {
+			if mi < len(metaArgs) && strings.EqualFold(n.Value, "arg") {
+				out[i] = &metaArgs[mi]
+				mi++
+			}
+			continue
+		}
+		if si < len(stages) && ci < len(stages[si].Commands) {
+			c := stages[si].Commands[ci]
+			ci++
+			if loc := c.Location(); len(loc) > 0 && loc[0].Start.Line == n.StartLine {
+				out[i] = c
+			}
+		}
+	}
+	return out
 }
 
 func firstWord(s string) string {

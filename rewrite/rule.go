@@ -68,16 +68,19 @@ type shared struct {
 	// mountAdded is set when a fix of this round adds a cache mount, so that syntax-line
 	// adds the directive in the same round.
 	mountAdded *Instr
+	// adding lists, per RUN, the mount targets cache-mount proposes this round.
+	adding map[*Instr][]string
 }
 
 // Report records a finding, unless a pragma suppresses the rule for the instruction at
-// the finding's line.
-func (p *Pass) Report(f Finding) {
+// the finding's line; it reports whether the finding was recorded.
+func (p *Pass) Report(f Finding) bool {
 	f.Rule = p.Rule.Name
 	if p.File.ignores(p.File.instrAt(f.Line), f.Rule) {
-		return
+		return false
 	}
 	p.report(f)
+	return true
 }
 
 // Finding is one thing a rule noticed, at a line of the file.
