@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/bmatcuk/doublestar/v4"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
 )
@@ -33,6 +34,7 @@ type Context struct {
 	// to one goroutine.
 	stats map[string][2]bool
 	files map[string][]byte
+	globs map[string][]string
 }
 
 // Overlay holds ignore files already changed in this run but not written (a dry run), by
@@ -180,3 +182,24 @@ func (c *Context) WithIgnore(entries []string) []byte {
 // Reincludes reports whether the ignore file has exceptions ("!keep.txt"), which can bring
 // back files inside an excluded folder.
 func (c *Context) Reincludes() bool { return c.ignore.Exclusions() }
+
+// Glob lists the paths of the build (not excluded) matching a COPY source pattern, sorted.
+func (c *Context) Glob(pattern string) []string {
+	if m, ok := c.globs[pattern]; ok {
+		return m
+	}
+	matches, err := doublestar.Glob(c.FS, pattern)
+	var out []string
+	if err == nil {
+		for _, x := range matches {
+			if !c.Excluded(x) {
+				out = append(out, x)
+			}
+		}
+	}
+	if c.globs == nil {
+		c.globs = map[string][]string{}
+	}
+	c.globs[pattern] = out
+	return out
+}

@@ -61,6 +61,9 @@ type Instr struct {
 	els     []element
 	chain   bool
 	elsDone bool
+	// copy caches the COPY's sources and destination (see Pass.copyInfo).
+	copy     *copyInfo
+	copyDone bool
 }
 
 // Line is the instruction's first line, counted in the file as the user wrote it (before

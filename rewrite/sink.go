@@ -32,7 +32,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/bmatcuk/doublestar/v4"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
 	"github.com/cachefix/cachefix/manifests"
@@ -353,17 +352,7 @@ func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 // expandSource lists the context paths a COPY source names.
 func (p *Pass) expandSource(s string) []string {
 	if strings.ContainsAny(s, "*?[") {
-		m, err := doublestar.Glob(p.Context.FS, s)
-		if err != nil {
-			return nil
-		}
-		var out []string
-		for _, x := range m {
-			if !p.Context.Excluded(x) {
-				out = append(out, x)
-			}
-		}
-		return out
+		return p.Context.Glob(s)
 	}
 	if ok, _ := p.Context.Stat(s); ok || s == "." {
 		return []string{s}
@@ -371,8 +360,16 @@ func (p *Pass) expandSource(s string) []string {
 	return nil
 }
 
-// copyInfo returns the copy's sources and destination when it may be sunk.
+// copyInfo returns the copy's sources and destination when it may be sunk (computed once
+// per instruction).
 func (p *Pass) copyInfo(w *Instr) *copyInfo {
+	if !w.copyDone {
+		w.copy, w.copyDone = p.readCopy(w), true
+	}
+	return w.copy
+}
+
+func (p *Pass) readCopy(w *Instr) *copyInfo {
 	var sd instructions.SourcesAndDest
 	switch c := w.Cmd.(type) {
 	case *instructions.CopyCommand:
