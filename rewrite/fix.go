@@ -30,7 +30,7 @@ type Result struct {
 	// IgnoreOutput is the ignore file's new content when Ignore is not empty.
 	IgnoreOutput []byte
 	// SourceEdit counts the install steps that an edit of one source file re-runs, before
-	// and after the fix (see Simulate).
+	// and after the fix (see Simulate); for an unchanged file only with Options.Model.
 	SourceEdit struct{ Before, After int }
 }
 
@@ -59,7 +59,6 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 	origWarnings := warningKeys(f.Warnings)
 	first, origCtx := f, ctx
 	res := &Result{}
-	res.SourceEdit.Before = f.SourceEditInstalls(ctx)
 	seen := map[string]bool{}
 	cur := src
 	var applied []string
@@ -147,8 +146,10 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
 			}
 		}
+		res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
 		res.SourceEdit.After = out.SourceEditInstalls(ctx)
-	} else {
+	} else if opts.Model {
+		res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
 		res.SourceEdit.After = res.SourceEdit.Before
 	}
 	res.Output = cur

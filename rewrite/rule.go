@@ -41,6 +41,9 @@ type Options struct {
 	NoSyntax bool
 	// Unsafe applies fixes marked unsafe too.
 	Unsafe bool
+	// Model asks for Result.SourceEdit on files that do not change too (reports that list
+	// every file); changed files always get it.
+	Model bool
 }
 
 // Required is the least applicability a fix needs to be applied under o.

@@ -275,7 +275,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", rel, err))
 	}
-	res, err := rewrite.Run(rel, src, ctx, set.opts, set.rules)
+	opts := set.opts
+	opts.Model = ff.format == formatJSON
+	res, err := rewrite.Run(rel, src, ctx, opts, set.rules)
 	if err != nil {
 		var re *rewrite.Error
 		if !errors.As(err, &re) {
