@@ -166,7 +166,7 @@ func (p *Pass) plans() []*sinkPlan {
 		planned := false
 		for i := 0; i < len(stage); i++ {
 			ci := p.copyInfo(stage[i])
-			if ci == nil || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
+			if ci == nil || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
 			sp := p.plan(stage, i, ci)
