@@ -2,7 +2,6 @@ package rewrite
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -40,8 +39,6 @@ func (r *Result) Changed(src []byte) bool {
 }
 
 const maxRounds = 25
-
-var debugRounds = os.Getenv("CACHEFIX_DEBUG") != ""
 
 // Run applies the rules to src until no fix applies, then re-parses the output with
 // BuildKit. On any failure it returns an error and src is to be left untouched.
@@ -122,9 +119,6 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		}
 		cur = applyEdits(cur, acc)
 		rounds = append(rounds, acc)
-		if debugRounds {
-			fmt.Printf("--- round %d (%s)\n%s", round, strings.Join(applied, ","), cur)
-		}
 		if len(ignore) > 0 {
 			res.Ignore = appendUnique(res.Ignore, ignore...)
 			next, err := detect.New(ctx.FS, ctx.WithIgnore(ignore))
