@@ -95,3 +95,30 @@ func TestStaleCacheCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// insertRule is a test rule that inserts text at the start of line 2, once.
+func insertRule(name, text string) *Rule {
+	return &Rule{Name: name, Doc: "test only", Default: Safe, Run: func(p *Pass) {
+		if strings.Contains(string(p.File.Source.Src), text) {
+			return
+		}
+		at := p.File.Source.LineSpan(2, 2).Start
+		p.Report(Finding{Line: 2, Message: "insert", Fix: &Fix{Applicability: Safe, Edits: []Edit{{Start: at, End: at, New: text}}}})
+	}}
+}
+
+// TestOutputChecks: a rewrite whose output BuildKit cannot parse, or that adds a lint
+// warning, is refused with an error naming the rule; the input is returned untouched by
+// the caller (Run returns no output at all).
+func TestOutputChecks(t *testing.T) {
+	src := "FROM a\nRUN true\n"
+	_, err := Run("Dockerfile", []byte(src), modelContext(t, ""), Options{}, []*Rule{insertRule("bad-flag", "COPY --bogus=1 a b\n")})
+	if err == nil || !strings.Contains(err.Error(), "internal error: rules bad-flag produced a file BuildKit cannot parse") {
+		t.Errorf("unparseable output: got %v", err)
+	}
+	// A lowercase "as" next to an uppercase FROM is BuildKit's FromAsCasing warning.
+	_, err = Run("Dockerfile", []byte(src), modelContext(t, ""), Options{}, []*Rule{insertRule("bad-case", "FROM b as c\n")})
+	if err == nil || !strings.Contains(err.Error(), "internal error: rules bad-case added BuildKit lint warnings: FromAsCasing") {
+		t.Errorf("new lint warning: got %v", err)
+	}
+}
