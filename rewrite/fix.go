@@ -2,6 +2,8 @@ package rewrite
 
 import (
 	"fmt"
+
+	"mvdan.cc/sh/v3/syntax"
 	"sort"
 	"strings"
 
@@ -46,7 +48,8 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 	if err := checkInput(path, src); err != nil {
 		return nil, err
 	}
-	f, err := Parse(path, src)
+	shells := map[string]*syntax.File{}
+	f, err := parseCached(path, src, shells)
 	if terr := checkTemplate(path, src, f); terr != nil {
 		return nil, terr
 	}
@@ -67,7 +70,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		}
 		if round > 0 {
 			// Full checks: the last round's parse is the output's final check.
-			if f, err = Parse(path, cur); err != nil {
+			if f, err = parseCached(path, cur, shells); err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
 			}
 			done := append([][]Edit(nil), rounds...)

@@ -40,6 +40,10 @@ type File struct {
 	meta *State
 	// global caches the file's "# cachefix:global ignore" pragmas.
 	global *[][]string
+	// shells caches parsed RUN commands by text, shared by the rounds of one Run (the
+	// trees are only read); shellParser parses the ones not seen yet.
+	shells      map[string]*syntax.File
+	shellParser *syntax.Parser
 }
 
 // Instr is one instruction.
@@ -174,13 +178,16 @@ type Shell struct {
 
 // Parse parses src with BuildKit's parser and instructions, then computes spans, stages
 // and the state of every instruction.
-func Parse(path string, src []byte) (*File, error) {
+func Parse(path string, src []byte) (*File, error) { return parseCached(path, src, nil) }
+
+// parseCached is Parse with a cache of RUN shell trees from earlier rounds.
+func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File, error) {
 	s := NewSource(path, src)
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
 		return nil, locate(path, err)
 	}
-	f := &File{Source: s, Escape: res.EscapeToken, Windows: map[int]bool{}}
+	f := &File{Source: s, Escape: res.EscapeToken, Windows: map[int]bool{}, shells: shells}
 	var warnings []string
 	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
 		line := 0
@@ -621,9 +628,20 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 	}
 	sh = bytes.ReplaceAll(sh, []byte("\\\r\n"), []byte(" \\\n"))
 	sh = bytes.ReplaceAll(sh, []byte("\r\n"), []byte(" \n"))
-	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(bytes.NewReader(sh), "")
+	key := string(sh)
+	if file, ok := f.shells[key]; ok {
+		r.Shell = file // the same command text in an earlier round
+		return r, ""
+	}
+	if f.shellParser == nil {
+		f.shellParser = syntax.NewParser(syntax.Variant(syntax.LangBash))
+	}
+	file, err := f.shellParser.Parse(bytes.NewReader(sh), "")
 	if err != nil {
 		return r, "its shell does not parse: " + err.Error()
+	}
+	if f.shells != nil {
+		f.shells[key] = file
 	}
 	r.Shell = file
 	return r, ""
