@@ -2,10 +2,10 @@ package rewrite
 
 import (
 	"fmt"
-
-	"mvdan.cc/sh/v3/syntax"
 	"sort"
 	"strings"
+
+	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/cachefix/cachefix/detect"
 )
