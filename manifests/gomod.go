@@ -27,9 +27,9 @@ var Go = &Manager{
 			if ops, ok := operands(c, 2, goFlags); ok && len(ops) > 0 && allVersioned(ops) {
 				return &Install{}, true // go install golang.org/x/tools/cmd/goimports@v0.24.0
 			}
-			return &Install{NeedsSource: "go install compiles the source"}, true
+			return &Install{NeedsSource: "go install compiles the source", Build: true}, true
 		case "build", "test", "vet", "generate", "run":
-			return &Install{NeedsSource: "go " + c.Args[1] + " compiles the source"}, true
+			return &Install{NeedsSource: "go " + c.Args[1] + " compiles the source", Build: true}, true
 		}
 		return nil, false
 	},

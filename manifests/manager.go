@@ -91,6 +91,9 @@ type Install struct {
 	CacheDirs []CacheDir
 	// NoCache is set when the install cannot use a mount, with the reason.
 	NoCache string
+	// Build marks a command that builds the project (go build) rather than installing its
+	// dependencies: it uses the caches, but re-running it on a source change is its job.
+	Build bool
 }
 
 // All lists every manager cachefix knows, in the order rules try them.

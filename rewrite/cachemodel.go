@@ -84,7 +84,7 @@ func (f *File) Simulate(ctx *detect.Context, changed []string) []Step {
 				}
 				els, _ := f.elements(in)
 				for _, e := range els {
-					if e.install != nil && e.install.Manager != manifests.Venv {
+					if e.install != nil && e.install.Manager != manifests.Venv && !e.install.Build {
 						st.Install = appendUnique(st.Install, e.label())
 						st.installs = append(st.installs, e.install)
 					}

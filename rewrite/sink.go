@@ -265,7 +265,7 @@ loop:
 			for _, K := range stage[blocked.Index-stage[0].Index:] {
 				els, _ := p.File.elements(K)
 				for _, e := range els {
-					if e.install != nil && len(e.install.Inputs) > 0 {
+					if e.install != nil && len(e.install.Inputs) > 0 && !e.install.Build {
 						blockEl = e
 						blocked = K
 						break
@@ -276,8 +276,8 @@ loop:
 				}
 			}
 		}
-		if blockEl.install == nil || p.isManifestCopy(ci, allNeeded) {
-			return nil
+		if blockEl.install == nil || blockEl.install.Build || p.isManifestCopy(ci, allNeeded) {
+			return nil // e.g. go build after COPY . .: re-running on a source change is its job
 		}
 		sp.declined, sp.declinedAt, sp.declinedEl = blockReason, blocked, blockEl
 		return sp

@@ -251,6 +251,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	set := resolve(cfg, f.path, ff)
 	if set.ignored {
 		r.skipped = "ignored by " + configName
+		r.report.Skipped = r.skipped
 		return r
 	}
 	st, err := os.Lstat(f.path)
@@ -288,8 +289,8 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	if res.Outcomes != nil {
 		r.report.Findings = res.Outcomes
 	}
-	r.report.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
 	changed := res.Changed(src)
+	r.report.SourceEdit = &sourceEdit{Before: res.SourceEdit.Before, After: res.SourceEdit.After}
 	r.changed = changed
 	r.report.Changed = changed
 	ignoreRel := relPath(cwd, ctx.IgnorePath)
@@ -301,7 +302,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 			r.withheld++
 		}
 	}
-	if ff.format == formatText {
+	// Notes (declined and withheld fixes) are for files that change; quiet otherwise, as
+	// bulk runs over migrated repositories must be.
+	if ff.format == formatText && !ff.quiet && (changed || ff.verbose) {
 		for _, o := range res.Outcomes {
 			switch {
 			case o.Declined != "":
@@ -315,7 +318,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 		return r
 	}
-	if ff.format == formatText && res.SourceEdit.Before != res.SourceEdit.After {
+	if ff.format == formatText && !ff.quiet && res.SourceEdit.Before != res.SourceEdit.After {
 		fmt.Fprintf(&errb, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
 	}
 	if (ff.list || ff.check) && ff.format == formatText {

@@ -32,6 +32,7 @@ type fixFlags struct {
 	write, check, list bool
 	unsafe, noMounts   bool
 	noSyntax, quiet    bool
+	verbose            bool
 	context            string
 	format             format
 	jobs               int
@@ -88,13 +89,15 @@ Exit status: 0 nothing pending (or all written); 1 with --check when a file woul
 	fl.BoolVar(&ff.noSyntax, "no-syntax", false, "add no # syntax directive")
 	fl.Var(&ff.format, "format", "report format: text, json (one object per file) or sarif (SARIF 2.1.0)")
 	fl.IntVar(&ff.jobs, "jobs", runtime.NumCPU(), "files processed in parallel")
-	fl.BoolVarP(&ff.quiet, "quiet", "q", false, "no progress line and no summary")
+	fl.BoolVarP(&ff.quiet, "quiet", "q", false, "no progress line, no summary and no notes")
+	fl.BoolVarP(&ff.verbose, "verbose", "v", false, "also print the notes (declined and withheld fixes) of files that do not change")
 	fl.StringArrayVar(&ff.include, "include", nil, "only Dockerfiles matching this glob, relative to each PATH (repeatable)")
 	fl.StringArrayVar(&ff.exclude, "exclude", nil, "skip Dockerfiles matching this glob, relative to each PATH (repeatable)")
 	fl.StringVar(&ff.patchDir, "patch-dir", "", "write one git-apply-able patch per repository into DIR instead of changing files")
 	ff.flags = fl
 	fix.MarkFlagsMutuallyExclusive("write", "check")
 	fix.MarkFlagsMutuallyExclusive("write", "patch-dir")
+	fix.MarkFlagsMutuallyExclusive("quiet", "verbose")
 
 	rules := &cobra.Command{
 		Use:   "rules",
@@ -138,6 +141,8 @@ type fileReport struct {
 	// SourceEdit counts the dependency install steps an edit of one source file reruns,
 	// before and after the fix.
 	SourceEdit *sourceEdit `json:"source_edit_installs,omitempty"`
+	// Skipped says why the file was passed over (a .cachefix.yaml ignore glob).
+	Skipped string `json:"skipped,omitempty"`
 }
 
 type sourceEdit struct {
