@@ -52,12 +52,12 @@ func benchTree(b *testing.B, n int, mode string) string {
 	for i := 0; i < n; i++ {
 		repo := filepath.Join(root, fmt.Sprintf("r%03d", i/1000), fmt.Sprintf("repo%06d", i))
 		c := (i / 2) % len(src)
-		if mode == "inputs" {
+		if mode != "mixed" {
 			c = i % len(src)
 		}
 		for _, f := range src[c] {
 			data := f.data
-			if mode == "mixed" && i%2 == 1 && f.rel == "Dockerfile" {
+			if (mode == "fixed" || mode == "mixed" && i%2 == 1) && f.rel == "Dockerfile" {
 				if g, err := os.ReadFile(filepath.Join("../../golden", filepath.Base(cases[c]), "Dockerfile")); err == nil {
 					data = g // the fixed file
 				}
@@ -141,3 +141,7 @@ func BenchmarkParseOnly100k(b *testing.B) { benchParse(b, 100000, "mixed") }
 // The worst case: every file needs fixing, so each is parsed again for the output's checks.
 func BenchmarkFixCheckInputs1k(b *testing.B)  { benchFix(b, 1000, "inputs") }
 func BenchmarkParseOnlyInputs1k(b *testing.B) { benchParse(b, 1000, "inputs") }
+
+// The best case: every repository is already migrated.
+func BenchmarkFixCheckFixed1k(b *testing.B)  { benchFix(b, 1000, "fixed") }
+func BenchmarkParseOnlyFixed1k(b *testing.B) { benchParse(b, 1000, "fixed") }
