@@ -328,3 +328,27 @@ func IsManifest(name string) bool {
 	}
 	return false
 }
+
+// Configures reports whether cmd only changes a package manager's user configuration
+// (poetry config virtualenvs.create false, npm config set ...): it reads nothing of the
+// project.
+func Configures(cmd *Cmd) bool {
+	if len(cmd.Args) < 3 || !cmd.Literal() {
+		return false
+	}
+	name, sub := cmd.Name(), cmd.Args[1]
+	switch name {
+	case "poetry", "pip", "pip3", "pnpm", "yarn", "npm", "uv":
+	default:
+		return false
+	}
+	if sub != "config" && !(name == "npm" && sub == "set") {
+		return false
+	}
+	for _, a := range cmd.Args[2:] {
+		if strings.HasPrefix(a, "--file") || strings.HasPrefix(a, "--local") || strings.HasPrefix(a, "--location=project") || a == "--site" {
+			return false // writes a file in the project
+		}
+	}
+	return true
+}

@@ -82,6 +82,11 @@ func (p *Pass) home(st *State) (home, uid, gid string, ok bool) {
 			return "", "", "", false
 		}
 	}
+	if home == "" {
+		if h, ok := st.Lookup("HOME"); ok && strings.HasPrefix(h, "/") {
+			home = path.Clean(h) // e.g. USER 1000 with ENV HOME=/app
+		}
+	}
 	if uid == "" || home == "" {
 		return home, uid, gid, false
 	}

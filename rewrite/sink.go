@@ -636,6 +636,9 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (bloc
 	if _, ok := manifestsCleaner(e); ok {
 		return "", nil, nil, false
 	}
+	if manifests.Configures(e.cmd) {
+		return "", nil, nil, false // e.g. poetry config virtualenvs.create false
+	}
 	name := e.cmd.Name()
 	skip, ok := freeCommands[name]
 	if !ok || !e.cmd.Literal() || (e.call != nil && (!redirectsOnlyToNull(e.stmt) || len(e.call.Assigns) > 0)) {
