@@ -50,30 +50,46 @@ type override struct {
 
 // configs finds and caches configuration files; safe for concurrent use.
 type configs struct {
-	mu    sync.Mutex
-	byDir map[string]*config // nil entry: no file in that folder
-	errs  map[string]error
+	mu      sync.Mutex
+	byDir   map[string]*config // nil entry: no file in that folder
+	errs    map[string]error
+	nearest map[string]nearestConfig
+}
+
+// nearestConfig is find's cached answer for a folder.
+type nearestConfig struct {
+	c   *config
+	err error
 }
 
 func newConfigs() *configs {
-	return &configs{byDir: map[string]*config{}, errs: map[string]error{}}
+	return &configs{byDir: map[string]*config{}, errs: map[string]error{}, nearest: map[string]nearestConfig{}}
 }
 
-// find returns the nearest .cachefix.yaml at or above dir, or nil.
+// find returns the nearest .cachefix.yaml at or above dir (up to the repository's root),
+// or nil; the answer is cached per folder.
 func (cs *configs) find(dir string) (*config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	for d := abs; ; d = filepath.Dir(d) {
-		c, err := cs.load(d)
-		if err != nil || c != nil {
-			return c, err
-		}
-		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil || filepath.Dir(d) == d {
-			return nil, nil // stop at the repository's root
+	cs.mu.Lock()
+	r, ok := cs.nearest[abs]
+	cs.mu.Unlock()
+	if ok {
+		return r.c, r.err
+	}
+	c, err := cs.load(abs)
+	if err == nil && c == nil {
+		_, gitErr := os.Stat(filepath.Join(abs, ".git"))
+		if gitErr != nil && filepath.Dir(abs) != abs {
+			c, err = cs.find(filepath.Dir(abs)) // not a repository's root: look further up
 		}
 	}
+	cs.mu.Lock()
+	cs.nearest[abs] = nearestConfig{c, err}
+	cs.mu.Unlock()
+	return c, err
 }
 
 func (cs *configs) load(dir string) (*config, error) {
