@@ -48,7 +48,7 @@ var Apt = &Manager{
 	},
 	Around: &Around{
 		Marker: "docker-clean",
-		Before: "mv " + dockerClean + " /etc/apt/docker-clean.aside 2>/dev/null;",
+		Before: "mv " + dockerClean + " /etc/apt/docker-clean.aside 2>/dev/null || true;",
 		After:  "{ mv /etc/apt/docker-clean.aside " + dockerClean + " 2>/dev/null || true; }",
 		Why:    "Debian's docker-clean hook deletes downloaded packages even from the mount; it is set aside for this step only",
 	},

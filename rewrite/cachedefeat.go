@@ -301,14 +301,31 @@ func (p *Pass) envWithout(env *Instr, ed Edit, v string) bool {
 
 // reportAround wraps an install in commands run before and after it in the same step.
 func (p *Pass) reportAround(in *Instr, a *manifests.Around) {
-	before, after := a.Before+" ", " && "+a.After
-	if in.Run.Multiline {
+	stmts := in.Run.Shell.Stmts
+	if len(stmts) == 0 {
+		return
+	}
+	last := stmts[len(stmts)-1]
+	if last.Background {
+		return // e.g. RUN apt-get install -y x &: nothing to wait for
+	}
+	// The restore goes right after the last command, before any trailing comment, joined
+	// by && — or after its own ";" when it ends with one.
+	at := in.Run.CmdStart + int(last.End().Offset())
+	join := " && "
+	if last.Semicolon.IsValid() {
+		join = " "
+	}
+	before, after := a.Before+" ", join+a.After
+	if in.Run.Multiline && join == " && " {
 		before = a.Before + p.File.Continuation() + in.Run.Indent
 		after = p.File.Continuation() + in.Run.Indent + "&& " + a.After
+	} else if in.Run.Multiline {
+		before = a.Before + p.File.Continuation() + in.Run.Indent
 	}
 	p.Report(Finding{Line: in.Line(), Message: "the image's apt configuration (docker-clean) deletes downloaded packages from the mounted cache", Fix: &Fix{
 		Message:       "Set docker-clean aside for this step and restore it",
 		Applicability: Safe,
-		Edits:         []Edit{{Start: in.Run.CmdStart, End: in.Run.CmdStart, New: before}, {Start: in.Run.End, End: in.Run.End, New: after}},
+		Edits:         []Edit{{Start: in.Run.CmdStart, End: in.Run.CmdStart, New: before}, {Start: at, End: at, New: after}},
 	}})
 }

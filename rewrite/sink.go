@@ -166,7 +166,7 @@ func (p *Pass) plans() []*sinkPlan {
 		planned := false
 		for i := 0; i < len(stage); i++ {
 			ci := p.copyInfo(stage[i])
-			if ci == nil || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
+			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
 			sp := p.plan(stage, i, ci)
@@ -210,8 +210,8 @@ loop:
 		case "env", "arg", "label", "expose", "user", "stopsignal", "healthcheck", "cmd", "entrypoint", "shell", "maintainer":
 			continue
 		case "workdir":
-			if path.IsAbs(ci.dest) {
-				continue // the copy's destination does not depend on it
+			if path.IsAbs(ci.dest) && isRoot(J.State.User) {
+				continue // the copy's destination does not depend on it; root creates the folder as COPY would
 			}
 			blocked = J
 			blockReason = fmt.Sprintf("WORKDIR on line %d changes where %s lands", J.Line(), ci.text)
@@ -421,6 +421,51 @@ func (p *Pass) readCopy(w *Instr) *copyInfo {
 	return ci
 }
 
+// movable reports whether a copy may move below an install: only a copy into a project
+// folder, since a copy of configuration (apt sources, a global .npmrc) may be read by an
+// install that does not name it.
+func (ci *copyInfo) movable() bool {
+	if !projectDest(ci.abs) {
+		return false // e.g. COPY sources.list /etc/apt/sources.list
+	}
+	for _, s := range ci.sources {
+		if ci.dirDest && s != "." && !projectDest(path.Join(ci.abs, path.Base(s))) {
+			return false // e.g. COPY npmrc /home/app/.npmrc
+		}
+	}
+	return true
+}
+
+// isRoot reports whether a USER value runs as root.
+func isRoot(user string) bool {
+	u, _, _ := strings.Cut(user, ":")
+	return u == "" || u == "root" || u == "0"
+}
+
+// systemDirs hold the system's and package managers' configuration (apt sources and keys,
+// pip.conf, global .npmrc and .yarnrc): a copy there may be read by any install.
+var systemDirs = []string{"/etc", "/root", "/usr/share", "/usr/lib", "/usr/bin", "/usr/sbin", "/usr/local/etc", "/usr/local/lib", "/usr/local/share", "/usr/local/bin", "/usr/local/sbin", "/var/lib", "/var/cache", "/lib", "/lib64", "/bin", "/sbin", "/boot", "/proc", "/sys", "/dev", "/run"}
+
+// projectDest reports whether a copy's destination is a project folder that installs
+// read only through the files they name: not the root, not a system folder, and no
+// dotfile (a home's .npmrc or .config).
+func projectDest(abs string) bool {
+	if abs == "/" {
+		return false
+	}
+	for _, d := range systemDirs {
+		if under(abs, d) {
+			return false
+		}
+	}
+	for _, part := range strings.Split(abs, "/") {
+		if strings.HasPrefix(part, ".") {
+			return false
+		}
+	}
+	return true
+}
+
 // source returns the context path the copy writes at image path img, if any; the path
 // need not exist.
 func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
@@ -559,8 +604,15 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 	if v.blockEl.install != nil {
 		v.installs++ // the block is itself an install: report it as declined
 	}
-	// The rest becomes a RUN of its own: it must not read as a flag or exec form there.
+	// The rest becomes a RUN of its own: it must not read as a flag or exec form there. A
+	// chain with apt in its first part is never split: apt-get update belongs with the
+	// install that reads its lists, and a purge with its install (one layer by design).
 	restOK := blockAt > 0 && blockAt < len(els) && !strings.ContainsAny(string(p.File.Source.Src[els[blockAt].start:els[blockAt].start+1]), "-[<")
+	for _, e := range els[:blockAt] {
+		if e.install != nil && e.install.Manager == manifests.Apt {
+			restOK = false
+		}
+	}
 	if chain && restOK && v.installs > 0 && v.first.install != nil && !stateChange {
 		if v.blockEl.install != nil {
 			v.installs--
