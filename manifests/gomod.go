@@ -33,6 +33,28 @@ var Go = &Manager{
 		}
 		return nil, false
 	},
+	Follow: func(in *Install, read Reader) {
+		if len(in.Inputs) == 0 || in.Inputs[0] != "go.mod" {
+			return
+		}
+		if _, err := read("go.work"); err == nil {
+			in.NeedsSource = "go.work lists workspace modules whose go.mod files the download reads"
+			return
+		}
+		data, err := read("go.mod")
+		if err != nil {
+			return
+		}
+		for _, l := range strings.Split(string(data), "\n") {
+			if _, target, ok := strings.Cut(l, "=>"); ok {
+				t := strings.TrimSpace(target)
+				if strings.HasPrefix(t, "./") || strings.HasPrefix(t, "../") || strings.HasPrefix(t, "/") {
+					in.NeedsSource = "go.mod replaces a module with a local folder (" + strings.TrimSpace(l) + ")"
+					return
+				}
+			}
+		}
+	},
 	Caches: func(env Lookup) []CacheDir {
 		mod := CacheDir{Path: homeDir("go/pkg/mod"), Persistent: true}
 		if d, ok := envDir(env, "GOPATH"); ok {

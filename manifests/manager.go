@@ -94,6 +94,9 @@ type Install struct {
 	// Build marks a command that builds the project (go build) rather than installing its
 	// dependencies: it uses the caches, but re-running it on a source change is its job.
 	Build bool
+	// Rewrites are manifests the install may write (npm install updates package-lock.json):
+	// moved before the source copy, the copy would put the context's version back.
+	Rewrites []string
 }
 
 // All lists every manager cachefix knows, in the order rules try them.
@@ -177,12 +180,28 @@ func parseFlags(c *Cmd, start int, spec flagSpec) ([]word, bool) {
 			continue
 		}
 		name, val, joined := strings.Cut(a, "=")
-		if !strings.HasPrefix(a, "--") && len(a) > 2 && !joined {
-			// Short flag with its value attached: -rrequirements.txt
-			if spec[a[:2]] {
-				out = append(out, word{i: i, flag: a[:2], val: a[2:], vi: -1})
-				continue
+		if !strings.HasPrefix(a, "--") && len(a) > 2 {
+			// A cluster of short flags (-Ur, -qr req.txt) or a short flag with its value
+			// attached (-rrequirements.txt): the first flag that takes a value takes the
+			// rest of the word, or the next word.
+			for k := 1; k < len(a); k++ {
+				f := "-" + a[k:k+1]
+				if !spec[f] {
+					out = append(out, word{i: i, flag: f, vi: -1})
+					continue
+				}
+				w := word{i: i, flag: f, val: a[k+1:], vi: -1}
+				if w.val == "" {
+					if i+1 >= len(c.Args) || !c.Lit[i+1] {
+						return nil, false
+					}
+					i++
+					w.val, w.vi = c.Args[i], i
+				}
+				out = append(out, w)
+				break
 			}
+			continue
 		}
 		w := word{i: i, flag: name, vi: -1}
 		if joined {

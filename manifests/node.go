@@ -145,8 +145,14 @@ var Npm = &Manager{
 			return nil, false
 		}
 		switch c.Args[1] {
-		case "ci", "clean-install", "install", "i", "isntall", "add":
+		case "ci", "clean-install":
 			return nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
+		case "install", "i", "isntall", "add":
+			in, ok := nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
+			if ok && len(in.Outputs) > 0 {
+				in.Rewrites = []string{"package-lock.json", "npm-shrinkwrap.json"} // unlike npm ci
+			}
+			return in, ok
 		}
 		return nil, false
 	},
@@ -176,10 +182,12 @@ var Yarn = &Manager{
 			return &Install{}, true
 		}
 		if len(c.Args) == 1 || (c.Lit[1] && strings.HasPrefix(c.Args[1], "-")) {
-			return nodeInstall(c, 1, "yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches", ".pnp.cjs", ".pnp.loader.mjs")
+			in, ok := nodeInstall(c, 1, yarnFiles...)
+			return yarnLock(c, in, ok)
 		}
 		if c.Lit[1] && c.Args[1] == "install" {
-			return nodeInstall(c, 2, "yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches", ".pnp.cjs", ".pnp.loader.mjs")
+			in, ok := nodeInstall(c, 2, yarnFiles...)
+			return yarnLock(c, in, ok)
 		}
 		return nil, false
 	},
@@ -213,7 +221,11 @@ var Pnpm = &Manager{
 		}
 		switch c.Args[1] {
 		case "install", "i", "add":
-			return nodeInstall(c, 2, "pnpm-lock.yaml", ".pnpmfile.cjs", "pnpm-workspace.yaml")
+			in, ok := nodeInstall(c, 2, "pnpm-lock.yaml", ".pnpmfile.cjs", "pnpm-workspace.yaml")
+			if ok && len(in.Outputs) > 0 && !hasFlag(c, "--frozen-lockfile", "--lockfile-only") {
+				in.Rewrites = []string{"pnpm-lock.yaml"}
+			}
+			return in, ok
 		case "fetch":
 			return &Install{Inputs: []string{"pnpm-lock.yaml"}, Optional: []string{".npmrc", "pnpm-workspace.yaml"}}, true
 		}
@@ -245,4 +257,15 @@ var Pnpm = &Manager{
 	Cleans: func(c *Cmd) bool {
 		return c.Name() == "pnpm" && len(c.Args) >= 3 && c.Args[1] == "store" && c.Args[2] == "prune"
 	},
+}
+
+// yarnFiles are what a yarn install reads beside package.json, when present.
+var yarnFiles = []string{"yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches", ".pnp.cjs", ".pnp.loader.mjs"}
+
+// yarnLock marks a yarn install that may update yarn.lock.
+func yarnLock(c *Cmd, in *Install, ok bool) (*Install, bool) {
+	if ok && len(in.Outputs) > 0 && !hasFlag(c, "--frozen-lockfile", "--immutable", "--pure-lockfile") {
+		in.Rewrites = []string{"yarn.lock"}
+	}
+	return in, ok
 }

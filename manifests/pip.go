@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"strings"
 )
@@ -89,8 +90,8 @@ func recognizePip(orig *Cmd) (*Install, bool) {
 			in.Outputs = append(in.Outputs, w.val)
 		case "--user":
 			in.Outputs = append(in.Outputs, "~/.local")
-		case "--no-cache-dir":
-			in.Defeats = append(in.Defeats, off+w.i)
+		case "--no-cache-dir", "--no-cache-di", "--no-cache-d", "--no-cache-", "--no-cache", "--no-cach", "--no-cac", "--no-ca":
+			in.Defeats = append(in.Defeats, off+w.i) // pip takes any unambiguous prefix
 		case "--cache-dir":
 			if strings.HasPrefix(w.val, "/") {
 				in.CacheDirs = []CacheDir{{Path: path.Clean(w.val)}}
@@ -98,6 +99,19 @@ func recognizePip(orig *Cmd) (*Install, bool) {
 				in.NoCache = "pip --cache-dir " + w.val + " is not an absolute path"
 			}
 		}
+	}
+	// Variables that stand for flags (pip reads every option from PIP_<NAME>).
+	if v, ok := c.lookup("PIP_REQUIREMENT"); ok && v != "" {
+		in.Inputs = append(in.Inputs, strings.Fields(v)...)
+	}
+	if v, ok := c.lookup("PIP_CONSTRAINT"); ok && v != "" {
+		in.Inputs = append(in.Inputs, strings.Fields(v)...)
+	}
+	if v, ok := c.lookup("PIP_CONFIG_FILE"); ok && v != "" && v != os.DevNull {
+		in.Inputs = append(in.Inputs, v)
+	}
+	if v, ok := c.lookup("PIP_FIND_LINKS"); ok && !strings.Contains(v, "://") && v != "" && in.NeedsSource == "" {
+		in.NeedsSource = "PIP_FIND_LINKS=" + v + " names a local folder"
 	}
 	return in, true
 }

@@ -87,6 +87,9 @@ var Pipenv = &Manager{
 			return &Install{NeedsSource: "its arguments are not all literal"}, true
 		}
 		in := &Install{Inputs: []string{"Pipfile"}, Optional: []string{"Pipfile.lock"}}
+		if !hasFlag(c, "--deploy", "--ignore-pipfile") && c.Args[1] == "install" {
+			in.Rewrites = []string{"Pipfile.lock"} // locks again when the lock is out of date
+		}
 		if len(ops) > 0 {
 			in.NeedsSource = fmt.Sprintf("pipenv install %s changes the Pipfile", strings.Join(ops, " "))
 		}
@@ -155,6 +158,9 @@ var Uv = &Manager{
 			venv = v
 		}
 		in.Outputs = []string{venv}
+		if !hasFlag(c, "--locked", "--frozen") {
+			in.Rewrites = []string{"uv.lock"}
+		}
 		if !hasFlag(c, "--no-install-project") && !hasFlag(c, "--only-group") {
 			in.NeedsSource = uvProject
 		}

@@ -80,6 +80,8 @@ type sinkPlan struct {
 	order     []*Instr
 	split     *splitInfo
 	ignore    []string
+	// unsafe, when set, says why the reorder may change the image: its fix is then unsafe.
+	unsafe string
 	// declined is set when an install follows the copy but cannot be reordered.
 	declined   string
 	declinedAt *Instr
@@ -148,6 +150,10 @@ func (p *Pass) sinkFinding(sp *sinkPlan) Finding {
 	}
 	if len(sp.ignore) > 0 {
 		fix.Note = fmt.Sprintf("%s gains %s, so host files cannot overwrite the install; this applies to every Dockerfile that uses this context", path.Base(p.Context.IgnorePath), strings.Join(sp.ignore, ", "))
+	}
+	if sp.unsafe != "" {
+		fix.Applicability = Unsafe
+		fix.Note = strings.TrimPrefix(fix.Note+"; "+sp.unsafe, "; ")
 	}
 	return Finding{Line: sp.first.line(p.File), Message: msg, Fix: fix}
 }
@@ -232,6 +238,9 @@ loop:
 					sp.order = append(sp.order, J)
 				}
 				sp.ignore = appendUnique(sp.ignore, v.ignore...)
+				if sp.unsafe == "" {
+					sp.unsafe = v.unsafe
+				}
 				if v.installs > 0 {
 					if len(sp.installs) == 0 || (len(sp.first.install.Inputs) == 0 && len(v.first.install.Inputs) > 0) {
 						sp.first = v.first
@@ -527,6 +536,7 @@ func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
 }
 
 type runVerdict struct {
+	unsafe   string
 	ok       bool
 	installs int
 	first    element
@@ -561,7 +571,7 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 	blockAt := -1
 	stateChange := false
 	for k, e := range els {
-		reason, needed, ignore, install := p.judgeElement(ci, J, e, cwd)
+		reason, needed, ignore, install := p.judgeElement(ci, J, e, cwd, &v.unsafe)
 		if reason == "" && e.cmd != nil && e.cmd.Name() == "cd" && len(e.cmd.Args) == 2 {
 			cwd = resolve(cwd, e.cmd.Args[1])
 			if under(cwd, ci.abs) {
@@ -627,7 +637,9 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 }
 
 // judgeElement returns why the copy cannot pass command e, or what it needs copied first.
-func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (block string, needed, ignore []string, install bool) {
+// An install that may rewrite a manifest the copy also brings sets *unsafe: the copy would
+// put the context's version back over the install's.
+func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsafe *string) (block string, needed, ignore []string, install bool) {
 	if e.cmd == nil {
 		return "runs a compound command that may read the source", nil, nil, false
 	}
@@ -664,6 +676,13 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string) (bloc
 			if c, ok := p.source(ci, resolve(cwd, name)); ok {
 				if exists, _ := p.Context.Stat(c); exists {
 					needed = append(needed, c)
+				}
+			}
+		}
+		for _, r := range in.Rewrites {
+			if c, ok := p.source(ci, resolve(cwd, r)); ok && *unsafe == "" {
+				if exists, _ := p.Context.Stat(c); exists {
+					*unsafe = fmt.Sprintf("%s may rewrite %s, and %s, now after it, would put the context's copy back (a frozen install such as npm ci, yarn --frozen-lockfile or uv sync --locked keeps it as is)", e.label(), c, ci.text)
 				}
 			}
 		}
