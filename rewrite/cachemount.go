@@ -120,7 +120,7 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		}
 		if strings.HasPrefix(target, "~/") {
 			if !ok {
-				return nil, fmt.Sprintf("USER %s: its home and uid are not known (they come from the base image), so no mount can be added that it can write", in.State.User)
+				return nil, fmt.Sprintf("USER %s: its home and uid are not known (no useradd with --uid in this file, nor ENV HOME), so no mount can be added that it can write", in.State.User)
 			}
 			target = path.Join(home, target[2:])
 		} else if !ok {
@@ -190,6 +190,11 @@ func runCacheMount(p *Pass) {
 		for _, e := range els {
 			inst := e.install
 			if inst == nil || reported[inst.Manager.Name] {
+				continue
+			}
+			if e.opaque && len(inst.Defeats) > 0 {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
 				continue
 			}
 			if inst.NoCache != "" {

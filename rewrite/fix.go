@@ -45,7 +45,7 @@ const maxRounds = 25
 // Run applies the rules to src until no fix applies, then re-parses the output with
 // BuildKit. On any failure it returns an error and src is to be left untouched.
 func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Rule) (*Result, error) {
-	if err := checkInput(path, src); err != nil {
+	if err := CheckInput(path, src); err != nil {
 		return nil, err
 	}
 	shells := map[string]*syntax.File{}
@@ -206,8 +206,8 @@ func newWarnings(before, after map[string]int) []string {
 	return out
 }
 
-// checkInput refuses input that is not a Dockerfile's text: binary bytes or a template.
-func checkInput(path string, src []byte) error {
+// CheckInput refuses input that is not a Dockerfile's text: binary bytes or a huge file.
+func CheckInput(path string, src []byte) error {
 	if len(src) > 4<<20 {
 		return &Error{Path: path, Err: fmt.Errorf("file is larger than 4 MiB")}
 	}

@@ -59,7 +59,7 @@ func FuzzFix(f *testing.F) {
 				if !errors.As(err, &e) {
 					t.Fatalf("error without a location: %v", err)
 				}
-				if _, perr := Parse("Dockerfile", src); perr == nil && checkInput("Dockerfile", src) == nil && checkTemplate("Dockerfile", src, nil) == nil {
+				if _, perr := Parse("Dockerfile", src); perr == nil && CheckInput("Dockerfile", src) == nil && checkTemplate("Dockerfile", src, nil) == nil {
 					// The input parsed, yet fixing failed: only an internal error may say so,
 					// and it must never be a crash. Report it: it is a bug in a rule.
 					t.Fatalf("input parses but fixing failed: %v", err)

@@ -50,8 +50,9 @@ func (f *File) readElements(in *Instr) (els []element, chain bool) {
 	return els, len(stmts) == 1
 }
 
-// opaqueElements reads the commands of an exec-form RUN, or of a RUN whose heredoc is its
-// shell script, for recognition only.
+// opaqueElements reads the commands of an exec-form RUN, of a RUN whose heredoc is its
+// shell script, or of a shell-form RUN whose bytes cannot be edited (comment lines inside
+// its continuation), for recognition only.
 func (f *File) opaqueElements(in *Instr) []element {
 	c := in.Cmd.(*instructions.RunCommand)
 	whole := element{opaque: true, start: in.Run.CmdStart, end: in.Run.End}
@@ -66,10 +67,14 @@ func (f *File) opaqueElements(in *Instr) []element {
 		}
 		return []element{whole}
 	}
-	if len(in.Node.Heredocs) != 1 || len(c.CmdLine) != 1 || !strings.HasPrefix(strings.TrimSpace(c.CmdLine[0]), "<<") {
-		return nil // e.g. RUN python3 <<EOF
+	script := strings.Join(c.CmdLine, " ") // the command as BuildKit joined it (comment lines dropped)
+	if len(in.Node.Heredocs) > 0 {
+		if len(in.Node.Heredocs) != 1 || len(c.CmdLine) != 1 || !strings.HasPrefix(strings.TrimSpace(c.CmdLine[0]), "<<") {
+			return nil // e.g. RUN python3 <<EOF
+		}
+		script = in.Node.Heredocs[0].Content
 	}
-	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(in.Node.Heredocs[0].Content), "")
+	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
 	if err != nil {
 		return nil
 	}

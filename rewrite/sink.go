@@ -220,7 +220,10 @@ loop:
 				continue // the copy's destination does not depend on it; root creates the folder as COPY would
 			}
 			blocked = J
-			blockReason = fmt.Sprintf("WORKDIR on line %d changes where %s lands", J.Line(), ci.text)
+			blockReason = fmt.Sprintf("WORKDIR on line %d comes first, and %s would then land in its folder", J.Line(), ci.text)
+			if path.IsAbs(ci.dest) {
+				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s as USER %s, where COPY creates it as root", J.Line(), J.State.Workdir, J.State.User)
+			}
 			break loop
 		case "run":
 			v := p.judgeRun(ci, J)
@@ -445,6 +448,18 @@ func (ci *copyInfo) movable() bool {
 	return true
 }
 
+// isAround reports whether text is one of the commands cachefix wraps around an install
+// (apt's docker-clean set aside and restored).
+func isAround(text string) bool {
+	text = strings.TrimSpace(text)
+	for _, m := range manifests.All() {
+		if a := m.Around; a != nil && (text == strings.TrimSpace(a.After) || text == strings.TrimSuffix(strings.TrimSpace(a.Before), ";")) {
+			return true
+		}
+	}
+	return false
+}
+
 // isRoot reports whether a USER value runs as root.
 func isRoot(user string) bool {
 	u, _, _ := strings.Cut(user, ":")
@@ -641,6 +656,9 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 // put the context's version back over the install's.
 func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsafe *string) (block string, needed, ignore []string, install bool) {
 	if e.cmd == nil {
+		if isAround(string(p.File.Source.Src[e.start:e.end])) {
+			return "", nil, nil, false // cachefix's own docker-clean set-aside
+		}
 		return "runs a compound command that may read the source", nil, nil, false
 	}
 	if e.install != nil {

@@ -318,6 +318,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 		return r
 	}
+	if ff.format == formatText && !ff.quiet && len(res.Ignore) > 0 {
+		fmt.Fprintf(&errb, "%s: %s gains %s, so host files cannot overwrite the install; this applies to every Dockerfile that uses this context\n", rel, ignoreRel, strings.Join(res.Ignore, ", "))
+	}
 	if ff.format == formatText && !ff.quiet && res.SourceEdit.Before != res.SourceEdit.After {
 		fmt.Fprintf(&errb, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
 	}

@@ -84,6 +84,9 @@ func runExplain(ef *explainFlags, path string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
+	if err := rewrite.CheckInput(path, src); err != nil {
+		return fail(err) // binary junk or a huge file: say so, not BuildKit's parse error
+	}
 	ctxDir := ef.context
 	if ctxDir == "" {
 		ctxDir = filepath.Dir(path)
