@@ -20,6 +20,8 @@ import (
 type Context struct {
 	// Dir is the context's folder on disk ("" for a context made in a test).
 	Dir string
+	// Dockerfile is the Dockerfile the context was loaded for.
+	Dockerfile string
 	// FS holds the context's files.
 	FS fs.FS
 	// IgnorePath is the ignore file in effect, or where a new one would be created
@@ -51,7 +53,7 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("build context %s: not a directory", dir)
 	}
-	c := &Context{Dir: dir, FS: os.DirFS(dir)}
+	c := &Context{Dir: dir, FS: os.DirFS(dir), Dockerfile: dockerfile}
 	candidates := []string{dockerfile + ".dockerignore", filepath.Join(dir, ".dockerignore")}
 	c.IgnorePath = candidates[1]
 	for _, p := range candidates {
@@ -201,5 +203,40 @@ func (c *Context) Glob(pattern string) []string {
 		c.globs = map[string][]string{}
 	}
 	c.globs[pattern] = out
+	return out
+}
+
+// IsDockerfile reports whether a file name is a Dockerfile's: Dockerfile, Dockerfile.*,
+// *.Dockerfile, Containerfile, in any case, but not an ignore file, a patch leftover, an
+// editor backup or documentation (Dockerfile.dockerignore, Dockerfile.orig, Dockerfile.md).
+func IsDockerfile(name string) bool {
+	n := strings.ToLower(name)
+	for _, ext := range notDockerfile {
+		if strings.HasSuffix(n, ext) {
+			return false
+		}
+	}
+	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") || strings.HasSuffix(n, ".dockerfile")
+}
+
+var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", ".tmp", "~", ".md", ".txt", ".json", ".yaml", ".yml", ".sh"}
+
+// Siblings lists the other Dockerfiles in the context's folder (they share its
+// .dockerignore), as paths on disk.
+func (c *Context) Siblings() []string {
+	if c.Dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(c.Dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		p := filepath.Join(c.Dir, e.Name())
+		if e.Type().IsRegular() && IsDockerfile(e.Name()) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) {
+			out = append(out, p)
+		}
+	}
 	return out
 }

@@ -177,7 +177,7 @@ func DefaultScenarios(ctx *detect.Context, dockerfile string) []Scenario {
 		switch {
 		case manifests.IsManifest(name):
 			mans = append(mans, name)
-		case isDockerfileName(path.Base(name)) || strings.HasSuffix(name, ".dockerignore"):
+		case detect.IsDockerfile(path.Base(name)) || strings.HasSuffix(name, ".dockerignore"):
 		case source == "" && sourceExts[strings.ToLower(path.Ext(name))]:
 			source = name
 		case other == "":
@@ -325,11 +325,6 @@ func contextFiles(ctx *detect.Context, limit int) []string {
 	})
 	sort.Strings(out)
 	return out
-}
-
-func isDockerfileName(n string) bool {
-	n = strings.ToLower(n)
-	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasSuffix(n, ".dockerfile")
 }
 
 // walkContext calls fn for each regular file of the build below dir, until fn returns

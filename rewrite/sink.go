@@ -28,7 +28,9 @@ package rewrite
 import (
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -448,6 +450,40 @@ func (ci *copyInfo) movable() bool {
 	return true
 }
 
+// siblingCopies names another Dockerfile of the context that copies entry by name (COPY
+// node_modules ./node_modules): an ignore entry for it would break that build.
+func (p *Pass) siblingCopies(entry string) string {
+	for _, sib := range p.Context.Siblings() {
+		data, err := os.ReadFile(sib)
+		if err != nil || CheckInput(sib, data) != nil {
+			continue
+		}
+		f, err := Parse(sib, data)
+		if err != nil {
+			continue
+		}
+		for _, in := range f.Instrs {
+			var srcs []string
+			switch c := in.Cmd.(type) {
+			case *instructions.CopyCommand:
+				if c.From == "" {
+					srcs = c.SourcePaths
+				}
+			case *instructions.AddCommand:
+				srcs = c.SourcePaths
+			}
+			for _, s := range srcs {
+				s = path.Clean(strings.TrimPrefix(s, "/"))
+				ok, _ := path.Match(s, entry)
+				if s != "." && (ok || under(s, entry) || under(entry, s)) {
+					return fmt.Sprintf("%s (line %d)", filepath.Base(sib), in.Line())
+				}
+			}
+		}
+	}
+	return ""
+}
+
 // isAround reports whether text is one of the commands cachefix wraps around an install
 // (apt's docker-clean set aside and restored).
 func isAround(text string) bool {
@@ -532,6 +568,9 @@ func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
 						}
 						if m != "." && m != "" {
 							return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
+						}
+						if who := p.siblingCopies(c); who != "" {
+							return "", fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
 						}
 						ignore = c
 					}

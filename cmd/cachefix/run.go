@@ -10,12 +10,12 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/cachefix/cachefix/detect"
 	"github.com/cachefix/cachefix/rewrite"
 )
 
@@ -185,21 +185,6 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// isDockerfile reports whether a file name is a Dockerfile's.
-func isDockerfile(name string) bool {
-	n := strings.ToLower(name)
-	for _, ext := range notDockerfile {
-		if strings.HasSuffix(n, ext) {
-			return false // e.g. Dockerfile.dockerignore, Dockerfile.orig left by patch
-		}
-	}
-	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") || strings.HasSuffix(n, ".dockerfile")
-}
-
-// notDockerfile are endings that make a Dockerfile.* name something else: an ignore
-// file, a patch leftover, an editor backup or documentation.
-var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", ".tmp", "~", ".md", ".txt", ".json", ".yaml", ".yml", ".sh"}
-
 var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
 
 // found is a Dockerfile and the PATH argument it was found under.
@@ -268,7 +253,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
 				}
 				return nil
 			}
-			if isDockerfile(d.Name()) && d.Type().IsRegular() {
+			if detect.IsDockerfile(d.Name()) && d.Type().IsRegular() {
 				inDir = append(inDir, path)
 			}
 			return nil
