@@ -94,6 +94,8 @@ type Install struct {
 	// Build marks a command that builds the project (go build) rather than installing its
 	// dependencies: it uses the caches, but re-running it on a source change is its job.
 	Build bool
+	// Wipes is set when the install deletes its outputs before writing them (npm ci).
+	Wipes bool
 	// Rewrites are manifests the install may write (npm install updates package-lock.json):
 	// moved before the source copy, the copy would put the context's version back.
 	Rewrites []string

@@ -146,7 +146,11 @@ var Npm = &Manager{
 		}
 		switch c.Args[1] {
 		case "ci", "clean-install":
-			return nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
+			in, ok := nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
+			if ok {
+				in.Wipes = true // npm ci removes node_modules before installing
+			}
+			return in, ok
 		case "install", "i", "isntall", "add":
 			in, ok := nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
 			if ok && len(in.Outputs) > 0 {

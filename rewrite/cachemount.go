@@ -330,6 +330,17 @@ func (p *Pass) wanted(els []element, s mountSpec, mounted []string) bool {
 	if !s.removed || covered(mounted, s.target) {
 		return true
 	}
+	// The step must fill the lists itself (apt-get update), or a later step would find the
+	// mount empty on a cold cache.
+	updates := false
+	for _, e := range els {
+		if e.install != nil && e.install.Manager == manifests.Apt && contains(e.cmd.Args, "update") {
+			updates = true
+		}
+	}
+	if !updates {
+		return false
+	}
 	for _, e := range els {
 		if e.cmd == nil || e.cmd.Name() != "rm" {
 			continue

@@ -40,7 +40,10 @@ func (r *Result) Changed(src []byte) bool {
 	return string(r.Output) != string(src) || len(r.Ignore) > 0
 }
 
-const maxRounds = 25
+const maxRounds = 10
+
+// MaxSize is the largest Dockerfile cachefix reads.
+const MaxSize = 4 << 20
 
 // Run applies the rules to src until no fix applies, then re-parses the output with
 // BuildKit. On any failure it returns an error and src is to be left untouched.
@@ -208,8 +211,8 @@ func newWarnings(before, after map[string]int) []string {
 
 // CheckInput refuses input that is not a Dockerfile's text: binary bytes or a huge file.
 func CheckInput(path string, src []byte) error {
-	if len(src) > 4<<20 {
-		return &Error{Path: path, Err: fmt.Errorf("file is larger than 4 MiB")}
+	if len(src) > MaxSize {
+		return &Error{Path: path, Err: fmt.Errorf("larger than %d MiB, not a Dockerfile cachefix reads", MaxSize>>20)}
 	}
 	line := 1
 	for i, b := range src {

@@ -551,8 +551,10 @@ func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
 }
 
 // outputHazard checks an install's output folder against what the copy writes: it returns
-// an ignore entry that keeps host files out of it, or a reason not to reorder.
-func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
+// an ignore entry that keeps host files out of it, or a reason not to reorder. An output
+// the context already holds may be excluded only when the install starts it afresh
+// (wipes: npm ci deletes node_modules first), since its files were in the image before.
+func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore, block string) {
 	for _, s := range ci.sources {
 		for _, m := range p.expandSource(s) {
 			_, isDir := p.Context.Stat(m)
@@ -562,6 +564,10 @@ func (p *Pass) outputHazard(ci *copyInfo, out string) (ignore, block string) {
 				}
 				if under(out, ci.abs) {
 					c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
+					if exists, _ := p.Context.Stat(c); exists && !wipes {
+						// e.g. a committed deps/ that pip install --target ./deps adds to
+						return "", fmt.Sprintf("the context holds %s, which the install adds to: excluding it would drop its files from the image", c)
+					}
 					if !p.Context.Excluded(c) {
 						if !plainPath("/" + c) {
 							return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
@@ -751,7 +757,7 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 				}
 				o = path.Join(home, o[2:])
 			}
-			ig, why := p.outputHazard(ci, resolve(cwd, o))
+			ig, why := p.outputHazard(ci, resolve(cwd, o), in.Wipes)
 			if why != "" {
 				return why, nil, nil, true
 			}
@@ -785,8 +791,10 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 			if name == "cd" {
 				continue // checked by judgeRun
 			}
-			if under(resolve(cwd, a), ci.abs) {
+			if t := resolve(cwd, a); under(t, ci.abs) {
 				return fmt.Sprintf("runs %s on %s, inside the copied files", name, a), nil, nil, false
+			} else if name != "mkdir" && under(ci.abs, t) {
+				return fmt.Sprintf("runs %s on %s, which holds the copied files", name, a), nil, nil, false // e.g. chown -R app /srv
 			}
 		}
 	}

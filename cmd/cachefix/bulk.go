@@ -22,7 +22,7 @@ import (
 )
 
 // maxFileSize is the largest Dockerfile cachefix reads.
-const maxFileSize = 4 << 20
+const maxFileSize = rewrite.MaxSize
 
 // result is what processing one file produced, printed by the main goroutine.
 type result struct {
@@ -84,6 +84,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		if dir == "" {
 			dir = filepath.Dir(f.path)
 		}
+		dir = mustAbs(dir) // one job per folder, however it was named
 		j, ok := byCtx[dir]
 		if !ok {
 			j = len(jobs)
@@ -343,13 +344,15 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 			r.patch += rewrite.Unified(relTo(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
 		}
 	case ff.write:
-		if err := writeAtomic(f.path, res.Output); err != nil {
-			return fail(fmt.Errorf("%s: %w", rel, err))
-		}
+		// The ignore file first: on its own it changes nothing the original order builds
+		// (the install replaced those files anyway), while the reorder needs it.
 		if len(res.Ignore) > 0 {
 			if err := writeAtomic(ctx.IgnorePath, res.IgnoreOutput); err != nil {
-				return fail(fmt.Errorf("%s: %w", ignoreRel, err))
+				return fail(fmt.Errorf("%s: %w; %s left untouched", ignoreRel, err, rel))
 			}
+		}
+		if err := writeAtomic(f.path, res.Output); err != nil {
+			return fail(fmt.Errorf("%s: %w", rel, err))
 		}
 	case !ff.list && !ff.check && ff.format == formatText:
 		out.WriteString(rewrite.Unified(rel, src, res.Output))

@@ -156,7 +156,7 @@ func writeAtomic(path string, data []byte) error {
 	mode := fs.FileMode(0o644)
 	if st, err := os.Lstat(path); err == nil {
 		if !st.Mode().IsRegular() {
-			return fmt.Errorf("refusing to replace %s: not a regular file", path)
+			return fmt.Errorf("refusing to replace a file that is not a regular one (a link, a pipe)")
 		}
 		mode = st.Mode().Perm()
 	} else if !errors.Is(err, fs.ErrNotExist) {
