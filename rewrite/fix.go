@@ -137,6 +137,9 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 	}
 	if string(cur) != string(src) {
 		out := f // the last round parsed cur with BuildKit's full checks and lint
+		if unreadableShells(out) > unreadableShells(first) {
+			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s left a RUN whose shell does not parse", strings.Join(applied, ", "))}
+		}
 		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
 		}
@@ -240,13 +243,19 @@ func checkTemplate(path string, src []byte, f *File) error {
 			i += off
 			off = i + len(marker)
 			line := 1 + strings.Count(string(src[:i]), "\n")
-			inCommand := false
+			lineStart := strings.LastIndex(string(src[:i]), "\n") + 1
+			inCommand := strings.HasPrefix(strings.TrimSpace(string(src[lineStart:i])), "#") // a comment
 			if f != nil {
 				for _, in := range f.Instrs {
+					if line < in.Node.StartLine || line > in.Node.EndLine {
+						continue
+					}
 					switch in.Keyword() {
 					case "run", "cmd", "entrypoint", "healthcheck":
-						if line >= in.Node.StartLine && line <= in.Node.EndLine {
-							inCommand = true
+						inCommand = true
+					default:
+						if len(in.Node.Heredocs) > 0 && line > in.Node.StartLine {
+							inCommand = true // a heredoc's body (COPY <<EOF /etc/app.tmpl)
 						}
 					}
 				}
@@ -326,4 +335,15 @@ func mapBack(edits []Edit, off int) int {
 		shift += len(e.New) - (e.End - e.Start)
 	}
 	return off - shift
+}
+
+// unreadableShells counts the shell-form RUNs whose command is not valid shell.
+func unreadableShells(f *File) int {
+	n := 0
+	for _, in := range f.Instrs {
+		if strings.HasPrefix(in.NoShell, "its shell does not parse") {
+			n++
+		}
+	}
+	return n
 }

@@ -86,6 +86,12 @@ func runMisplacedMount(p *Pass) {
 		}
 		els, _ := p.File.elements(in)
 		for _, mm := range p.misplaced(in, els) {
+			if last := els[len(els)-1]; last.start != mm.element.start {
+				// e.g. RUN --mount=type=cache,target=/app/node_modules npm ci && npm run build:
+				// a later command uses the install as scratch; the mount may be deliberate.
+				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("the cache mount at %s hides what %s installs there from the image", mm.target, mm.element.label()), Declined: "not retargeted: later commands of the step may use it as scratch space"})
+				continue
+			}
 			sp := mm.flag
 			msg := fmt.Sprintf("the cache mount at %s hides what %s installs there: the image gets none of it", mm.target, mm.element.label())
 			fixMsg := fmt.Sprintf("Mount %s's cache at %s instead", mm.element.install.Manager.Name, mm.repl.target)

@@ -683,6 +683,13 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 			restOK = false
 		}
 	}
+	if run, ok := J.Cmd.(*instructions.RunCommand); ok {
+		for _, m := range instructions.GetMounts(run) {
+			if m.Type != instructions.MountTypeSecret && m.Type != instructions.MountTypeSSH {
+				restOK = false // e.g. a cache mount on node_modules that both halves use as scratch
+			}
+		}
+	}
 	if chain && restOK && v.installs > 0 && v.first.install != nil && !stateChange {
 		if v.blockEl.install != nil {
 			v.installs--

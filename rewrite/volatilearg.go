@@ -46,6 +46,9 @@ func runVolatileArg(p *Pass) {
 			if other || len(labels) == 0 || len(runs) == 0 {
 				continue // unused (a deliberate cache buster), used by steps, or nothing after it
 			}
+			if setsLabelVar(stage[i+1:], labels) {
+				continue // e.g. LABEL version=$VERSION before ENV VERSION=2: moving it changes the label
+			}
 			var lines []string
 			for _, r := range runs {
 				lines = append(lines, fmt.Sprint(r.Line()))
@@ -111,4 +114,30 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// setsLabelVar reports whether an ENV or ARG among instrs (those the LABELs would move past)
+// sets a variable the LABELs expand.
+func setsLabelVar(instrs []*Instr, labels []*Instr) bool {
+	for _, x := range instrs {
+		var keys []string
+		switch c := x.Cmd.(type) {
+		case *instructions.EnvCommand:
+			for _, kv := range c.Env {
+				keys = append(keys, kv.Key)
+			}
+		case *instructions.ArgCommand:
+			for _, kv := range c.Args {
+				keys = append(keys, kv.Key)
+			}
+		}
+		for _, k := range keys {
+			for _, l := range labels {
+				if l.Index < x.Index && usesVar(l.Node.Original, k) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

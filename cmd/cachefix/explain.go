@@ -61,6 +61,9 @@ edit of each manifest. --history N replays the files changed by each of the last
 that touch the context, before and after what fix would make of the file.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(_ *cobra.Command, args []string) error {
+			if ef.format == formatSARIF {
+				return fmt.Errorf("explain has no SARIF report: use --format text or json")
+			}
 			*status = runExplain(ef, args[0], stdout, stderr)
 			return nil
 		},
