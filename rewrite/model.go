@@ -65,9 +65,11 @@ type Instr struct {
 	els     []element
 	chain   bool
 	elsDone bool
-	// copy caches the COPY's sources and destination (see Pass.copyInfo).
+	// copy caches the COPY's sources and destination (see Pass.copyInfo); copyWhy says why
+	// a copy from the context cannot be read (a build variable in it).
 	copy     *copyInfo
 	copyDone bool
+	copyWhy  string
 }
 
 // Line is the instruction's first line, counted in the file as the user wrote it (before

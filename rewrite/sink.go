@@ -174,6 +174,9 @@ func (p *Pass) plans() []*sinkPlan {
 		planned := false
 		for i := 0; i < len(stage); i++ {
 			ci := p.copyInfo(stage[i])
+			if ci == nil && stage[i].copyWhy != "" && declined == nil {
+				declined = p.declineCopy(stage, i)
+			}
 			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
@@ -305,6 +308,22 @@ loop:
 	return sp
 }
 
+// declineCopy makes a declined plan for a copy cachefix cannot read (a variable in it),
+// when a later install of the stage reads manifests, so that the skip is not silent.
+func (p *Pass) declineCopy(stage []*Instr, i int) *sinkPlan {
+	w := stage[i]
+	for _, k := range stage[i+1:] {
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if e.install != nil && len(e.install.Inputs) > 0 && !e.install.Build {
+				text := firstLine(w.Node.Original)
+				return &sinkPlan{w: w, copy: &copyInfo{text: text}, declined: w.copyWhy, declinedAt: k, declinedEl: e}
+			}
+		}
+	}
+	return nil
+}
+
 // providedEarlier reports whether an earlier COPY of the stage already puts context file c
 // where the copy would, with the same flags: a manifest copy of it would repeat that one.
 // e.g. COPY ["package.json", "package-lock.json", "relay.js", "./"] before COPY . .
@@ -407,15 +426,21 @@ func (p *Pass) readCopy(w *Instr) *copyInfo {
 			return nil
 		}
 		if strings.Contains(fl, "$") {
-			return nil
+			w.copyWhy = fmt.Sprintf("its flag %s uses a build variable", fl)
+			return nil // e.g. COPY --chown=$UID:$UID . .
 		}
 	}
 	ci := &copyInfo{dest: sd.DestPath, flags: w.Node.Flags}
 	if strings.ContainsAny(sd.DestPath, "$") {
+		w.copyWhy = fmt.Sprintf("its destination %s uses a build variable", sd.DestPath)
 		return nil // e.g. COPY . $APP_HOME
 	}
 	for _, s := range sd.SourcePaths {
-		if strings.ContainsAny(s, "$ \t") || strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
+		if strings.Contains(s, "$") {
+			w.copyWhy = fmt.Sprintf("its source %s uses a build variable", s)
+			return nil
+		}
+		if strings.ContainsAny(s, " \t") || strings.Contains(s, "://") || strings.HasPrefix(s, "git@") {
 			return nil
 		}
 		c := path.Clean(strings.TrimPrefix(s, "/"))
