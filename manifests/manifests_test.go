@@ -31,6 +31,9 @@ func TestRecognize(t *testing.T) {
 		{"pip install ./wheels/x.whl", "pip", "", "reads the source", 0},
 		{"pip wheel -w /wheels -r r.txt", "pip", "r.txt", "", 0},
 		{"pip list", "", "", "", 0},
+		{"pip install -Ur requirements.txt", "pip", "requirements.txt", "", 0},
+		{"pip install -qUr req.txt --no-cache", "pip", "req.txt", "", 1},
+		{"npm install", "npm", "package.json", "", 0},
 		{"npm ci --omit=dev", "npm", "package.json", "", 0},
 		{"npm install -g pnpm@9", "npm", "", "", 0},
 		{"npm install express", "npm", "package.json", "adds packages", 0},
@@ -190,5 +193,24 @@ func TestCaches(t *testing.T) {
 		if strings.Join(got, " ") != tt.want {
 			t.Errorf("%s: caches %v, want %s", tt.m.Name, got, tt.want)
 		}
+	}
+}
+
+func TestPipEnvironment(t *testing.T) {
+	in, ok := Recognize(cmdOf("pip install -r requirements.txt", map[string]string{"PIP_CONSTRAINT": "constraints/prod.txt", "PIP_CONFIG_FILE": "/app/pip.ini"}))
+	if !ok || strings.Join(in.Inputs, " ") != "requirements.txt constraints/prod.txt /app/pip.ini" {
+		t.Fatalf("inputs %v, want the requirements, PIP_CONSTRAINT and PIP_CONFIG_FILE", in.Inputs)
+	}
+	in, _ = Recognize(cmdOf("pip install -r requirements.txt", map[string]string{"PIP_FIND_LINKS": "/app/wheels"}))
+	if !strings.Contains(in.NeedsSource, "PIP_FIND_LINKS") {
+		t.Errorf("PIP_FIND_LINKS to a folder must read the source, got %q", in.NeedsSource)
+	}
+	in, _ = Recognize(cmdOf("npm install", nil))
+	if strings.Join(in.Rewrites, " ") != "package-lock.json npm-shrinkwrap.json" {
+		t.Errorf("npm install rewrites %v", in.Rewrites)
+	}
+	in, _ = Recognize(cmdOf("npm ci", nil))
+	if len(in.Rewrites) != 0 || !in.Wipes {
+		t.Errorf("npm ci: rewrites %v, wipes %v", in.Rewrites, in.Wipes)
 	}
 }
