@@ -69,6 +69,7 @@ func runCacheDefeat(p *Pass) {
 			if inst := e.install; inst != nil && managerCovered(inst) {
 				for _, i := range inst.Defeats {
 					p.Report(Finding{
+						instr:   in,
 						Line:    in.Line(),
 						Message: fmt.Sprintf("%s %s bypasses the mounted cache", e.label(), inst.Cmd.Args[i]),
 						Fix:     &Fix{Message: "Remove " + inst.Cmd.Args[i], Applicability: Safe, Edits: []Edit{p.removeWord(in, e, i)}},
@@ -120,7 +121,7 @@ func (p *Pass) removeWord(in *Instr, e element, i int) Edit {
 // removeElement deletes command k of a RUN's && chain, with the && that joins it.
 func (p *Pass) removeElement(in *Instr, els []element, k int, chain bool, msg string) {
 	if !chain || len(els) < 2 {
-		p.Report(Finding{Line: in.Line(), Message: msg, Declined: "not removed: it is not part of a plain && chain"})
+		p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Declined: "not removed: it is not part of a plain && chain"})
 		return
 	}
 	var ed Edit
@@ -129,7 +130,7 @@ func (p *Pass) removeElement(in *Instr, els []element, k int, chain bool, msg st
 	} else {
 		ed = Edit{Start: els[k-1].end, End: els[k].end}
 	}
-	p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].text() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
+	p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].text() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
 }
 
 // reportRm removes the arguments of an rm that delete mounted folders, or the whole rm
@@ -165,7 +166,7 @@ func (p *Pass) reportRm(in *Instr, els []element, k int, chain bool, mounted []s
 	for _, i := range hit {
 		edits = append(edits, p.removeWord(in, e, i))
 	}
-	p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + strings.Join(names, " ") + " from rm", Applicability: Safe, Edits: edits}})
+	p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + strings.Join(names, " ") + " from rm", Applicability: Safe, Edits: edits}})
 }
 
 // reportDisabler handles a variable that switches the cache off. The safe fix unsets it
@@ -175,7 +176,7 @@ func (p *Pass) reportDisabler(in *Instr, e element, v string) {
 	msg := fmt.Sprintf("%s is set, so %s ignores the mounted cache", v, e.label())
 	if p.Options.Unsafe {
 		if env, ed, ok := p.envKeyEdit(in, v); ok {
-			p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{
+			p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{
 				Message:       fmt.Sprintf("Remove %s from the ENV on line %d", v, env.Line()),
 				Applicability: Unsafe,
 				Edits:         []Edit{ed},
@@ -185,7 +186,7 @@ func (p *Pass) reportDisabler(in *Instr, e element, v string) {
 		}
 	}
 	sep := " && "
-	p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{
+	p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{
 		Message:       fmt.Sprintf("Unset %s for this step (--unsafe-fixes removes it from ENV instead)", v),
 		Applicability: Safe,
 		Edits:         []Edit{{Start: in.Run.CmdStart, End: in.Run.CmdStart, New: "unset " + v + sep}},
@@ -278,8 +279,9 @@ func (p *Pass) envKeyEdit(in *Instr, v string) (*Instr, Edit, bool) {
 func (p *Pass) envWithout(env *Instr, ed Edit, v string) bool {
 	src := p.File.Source.Src
 	text := string(src[env.Span.Start:ed.Start]) + ed.New + string(src[ed.End:env.Span.End])
-	f, err := Parse("ENV", []byte("FROM scratch\n"+text))
-	if err != nil || len(f.Instrs) != 2 {
+	// A line after the ENV shows whether the edit left a continuation that would swallow it.
+	f, err := Parse("ENV", []byte("FROM scratch\n"+text+"\nRUN true\n"))
+	if err != nil || len(f.Instrs) != 3 {
 		return false
 	}
 	after, ok := f.Instrs[1].Cmd.(*instructions.EnvCommand)
@@ -323,7 +325,7 @@ func (p *Pass) reportAround(in *Instr, a *manifests.Around) {
 	} else if in.Run.Multiline {
 		before = a.Before + p.File.Continuation() + in.Run.Indent
 	}
-	p.Report(Finding{Line: in.Line(), Message: "the image's apt configuration (docker-clean) deletes downloaded packages from the mounted cache", Fix: &Fix{
+	p.Report(Finding{instr: in, Line: in.Line(), Message: "the image's apt configuration (docker-clean) deletes downloaded packages from the mounted cache", Fix: &Fix{
 		Message:       "Set docker-clean aside for this step and restore it",
 		Applicability: Safe,
 		Edits:         []Edit{{Start: in.Run.CmdStart, End: in.Run.CmdStart, New: before}, {Start: at, End: at, New: after}},

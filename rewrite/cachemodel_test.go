@@ -74,7 +74,7 @@ var brokenHoist = &Rule{Name: "broken-hoist", Doc: "test only", Default: Safe, R
 		for _, in := range st[2:] {
 			if in.Keyword() == "run" && st[1].Keyword() != "run" {
 				text := string(p.File.Source.Src[in.Span.Start:in.Span.End])
-				p.Report(Finding{Line: in.Line(), Message: "hoist", Fix: &Fix{Applicability: Safe, Edits: []Edit{
+				p.Report(Finding{instr: in, Line: in.Line(), Message: "hoist", Fix: &Fix{Applicability: Safe, Edits: []Edit{
 					{Start: st[1].Span.Start, End: st[1].Span.Start, New: text},
 					{Start: in.Span.Start, End: in.Span.End},
 				}}})

@@ -194,18 +194,18 @@ func runCacheMount(p *Pass) {
 			}
 			if e.opaque && len(inst.Defeats) > 0 {
 				reported[inst.Manager.Name] = true
-				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
 				continue
 			}
 			if inst.NoCache != "" {
 				reported[inst.Manager.Name] = true
-				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + inst.NoCache})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + inst.NoCache})
 				continue
 			}
 			specs, why := p.cacheTargets(in, inst)
 			if why != "" {
 				reported[inst.Manager.Name] = true
-				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
 				continue
 			}
 			for _, s := range specs {
@@ -221,13 +221,13 @@ func runCacheMount(p *Pass) {
 				}
 				if s.persistent {
 					if why := p.readLater(in, inst.Manager, s.target); why != "" {
-						p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every module again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount at %s: %s", s.target, why)})
+						p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every module again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount at %s: %s", s.target, why)})
 						continue
 					}
 				}
 				if why := p.mountClash(in, els, s.target); why != "" {
 					reported[inst.Manager.Name] = true
-					p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+					p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
 					missing = nil
 					break
 				}
@@ -250,6 +250,7 @@ func runCacheMount(p *Pass) {
 			targets = append(targets, m.target)
 		}
 		recorded := p.Report(Finding{
+			instr:   in,
 			Line:    in.Line(),
 			Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", strings.Join(names, " and ")),
 			Fix: &Fix{
@@ -388,7 +389,7 @@ func (p *Pass) declineUnreadable(in *Instr) {
 		cmd.Lit = append(cmd.Lit, true)
 	}
 	if inst, ok := manifests.Recognize(cmd); ok && inst.Manager.Caches != nil && len(inst.Manager.Caches(in.State.Lookup)) > 0 {
-		p.Report(Finding{Line: in.Line(), Message: inst.Manager.Name + " install step left as it is", Declined: "not changed: " + in.NoShell})
+		p.Report(Finding{instr: in, Line: in.Line(), Message: inst.Manager.Name + " install step left as it is", Declined: "not changed: " + in.NoShell})
 	}
 }
 

@@ -89,7 +89,7 @@ func runMisplacedMount(p *Pass) {
 			if last := els[len(els)-1]; last.start != mm.element.start {
 				// e.g. RUN --mount=type=cache,target=/app/node_modules npm ci && npm run build:
 				// a later command uses the install as scratch; the mount may be deliberate.
-				p.Report(Finding{Line: in.Line(), Message: fmt.Sprintf("the cache mount at %s hides what %s installs there from the image", mm.target, mm.element.label()), Declined: "not retargeted: later commands of the step may use it as scratch space"})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("the cache mount at %s hides what %s installs there from the image", mm.target, mm.element.label()), Declined: "not retargeted: later commands of the step may use it as scratch space"})
 				continue
 			}
 			sp := mm.flag
@@ -106,7 +106,7 @@ func runMisplacedMount(p *Pass) {
 				ed = Edit{Start: sp.Start, End: end}
 				fixMsg = "Remove the cache mount at " + mm.target
 			}
-			p.Report(Finding{Line: in.Line(), Message: msg, Fix: &Fix{
+			p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{
 				Message: fixMsg, Applicability: Safe, Edits: []Edit{ed},
 				Note: "this repairs a broken build: the packages now reach the image",
 			}})

@@ -79,7 +79,11 @@ type shared struct {
 // the finding's line; it reports whether the finding was recorded.
 func (p *Pass) Report(f Finding) bool {
 	f.Rule = p.Rule.Name
-	if p.File.ignores(p.File.instrAt(f.Line), f.Rule) {
+	at := f.instr
+	if at == nil {
+		at = p.File.instrAt(f.Line)
+	}
+	if p.File.ignores(at, f.Rule) {
 		return false
 	}
 	p.report(f)
@@ -95,4 +99,7 @@ type Finding struct {
 	Fix *Fix `json:"-"`
 	// Declined says why no fix is proposed.
 	Declined string `json:"declined,omitempty"`
+
+	// instr is the instruction the finding is about, for pragmas.
+	instr *Instr
 }

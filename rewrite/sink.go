@@ -121,6 +121,7 @@ func (p *Pass) reportPlans(kind planKind) {
 		if sp.declined != "" {
 			if kind == planManifest {
 				p.Report(Finding{
+					instr:    sp.declinedAt,
 					Line:     sp.declinedAt.Line(),
 					Message:  fmt.Sprintf("%s re-runs on every source change (%s on line %d)", sp.declinedEl.label(), sp.copy.text, sp.w.Line()),
 					Declined: "not moved: " + sp.declined,
@@ -157,7 +158,11 @@ func (p *Pass) sinkFinding(sp *sinkPlan) Finding {
 		fix.Applicability = Unsafe
 		fix.Note = strings.TrimPrefix(fix.Note+"; "+sp.unsafe, "; ")
 	}
-	return Finding{Line: sp.first.line(p.File), Message: msg, Fix: fix}
+	var at *Instr
+	if len(sp.installs) > 0 {
+		at = sp.installs[0]
+	}
+	return Finding{instr: at, Line: sp.first.line(p.File), Message: msg, Fix: fix}
 }
 
 func (e element) line(f *File) int { return f.OrigLine(f.Source.Line(e.start)) }
@@ -762,8 +767,12 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 			if !ok {
 				continue // brought by an earlier step
 			}
-			if exists, _ := p.Context.Stat(c); !exists {
+			exists, dir := p.Context.Stat(c)
+			if !exists {
 				return fmt.Sprintf("%s reads %s, which is not in the build context", e.label(), c), nil, nil, true
+			}
+			if dir {
+				return fmt.Sprintf("%s names %s, a folder, where it reads a file", e.label(), c), nil, nil, true
 			}
 			needed = append(needed, c)
 		}
@@ -885,14 +894,17 @@ func (p *Pass) commentStart(in *Instr) int {
 	if in.Index > 0 {
 		prevEnd = p.File.Instrs[in.Index-1].Node.EndLine
 	}
+	// BuildKit attaches comments to the next instruction across blank lines (a pragma there
+	// stays the instruction's): take the comments up to the previous instruction.
 	first := in.Node.StartLine
 	for l := in.Node.StartLine - 1; l > prevEnd; l-- {
 		sp := src.LineSpan(l, l)
 		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
-		if !strings.HasPrefix(t, "#") {
+		if strings.HasPrefix(t, "#") {
+			first = l
+		} else if t != "" {
 			break
 		}
-		first = l
 	}
 	if in.Index == 0 || first == in.Node.StartLine {
 		return src.LineSpan(in.Node.StartLine, in.Node.StartLine).Start

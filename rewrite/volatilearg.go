@@ -73,6 +73,7 @@ func runVolatileArg(p *Pass) {
 			}
 			edits = append(edits, Edit{Start: at, End: at, New: ins})
 			p.Report(Finding{
+				instr:   in,
 				Line:    in.Line(),
 				Message: fmt.Sprintf("ARG %s is in the cache key of the RUN %s: a new value re-runs %s, though only LABELs use it", name, plural(len(lines), "step on line ", "steps on lines ")+strings.Join(lines, ", "), plural(len(lines), "it", "them all")),
 				Fix: &Fix{
