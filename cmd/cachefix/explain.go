@@ -163,7 +163,12 @@ func replayHistory(path string, src []byte, f *rewrite.File, ctx *detect.Context
 	h := &historyReport{Commits: len(commits)}
 	fixed := f
 	fixedCtx := ctx
-	if res, err := rewrite.Run(path, src, ctx, rewrite.Options{}, rewrite.All()); err == nil {
+	// What fix would make of the file: with the .cachefix.yaml that applies to it.
+	set := settings{rules: rewrite.All()}
+	if cfg, err := newConfigs().find(filepath.Dir(path)); err == nil {
+		set = resolve(cfg, path, &fixFlags{})
+	}
+	if res, err := rewrite.Run(path, src, ctx, set.opts, set.rules); err == nil {
 		if out, err := rewrite.Parse(path, res.Output); err == nil {
 			fixed = out
 		}
