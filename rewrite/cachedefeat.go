@@ -13,6 +13,7 @@ package rewrite
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -82,7 +83,7 @@ func runCacheDefeat(p *Pass) {
 					disabled[v] = true
 					p.reportDisabler(in, e, v)
 				}
-				if a := inst.Manager.Around; a != nil && !strings.Contains(text, a.Marker) && !containsManager(wrapped, inst.Manager) {
+				if a := inst.Manager.Around; a != nil && !strings.Contains(text, a.Marker) && !slices.Contains(wrapped, inst.Manager) {
 					wrapped = append(wrapped, inst.Manager)
 					p.reportAround(in, a)
 				}
@@ -100,15 +101,6 @@ func runCacheDefeat(p *Pass) {
 			}
 		}
 	}
-}
-
-func containsManager(list []*manifests.Manager, m *manifests.Manager) bool {
-	for _, x := range list {
-		if x == m {
-			return true
-		}
-	}
-	return false
 }
 
 // removeWord deletes word i of an element with the blank before it.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -225,21 +226,12 @@ func (f *File) installKeys(ctx *detect.Context, steps []Step, name string) map[s
 		for i, lbl := range s.Install {
 			k := fmt.Sprintf("%s (stage %d)", lbl, s.Stage)
 			count[k]++
-			if s.Rebuilt && contains(f.installReads(ctx, s.instr, s.installs[i]), name) {
+			if s.Rebuilt && slices.Contains(f.installReads(ctx, s.instr, s.installs[i]), name) {
 				keys[fmt.Sprintf("%s #%d", k, count[k])] = true
 			}
 		}
 	}
 	return keys
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // contextSource returns the context file that the COPYs before in (in its stage) put at

@@ -14,6 +14,7 @@ package rewrite
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -335,7 +336,7 @@ func (p *Pass) wanted(els []element, s mountSpec, mounted []string) bool {
 	// mount empty on a cold cache.
 	updates := false
 	for _, e := range els {
-		if e.install != nil && e.install.Manager == manifests.Apt && contains(e.cmd.Args, "update") {
+		if e.install != nil && e.install.Manager == manifests.Apt && slices.Contains(e.cmd.Args, "update") {
 			updates = true
 		}
 	}

@@ -2,6 +2,7 @@ package rewrite
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -175,14 +176,7 @@ func collect(f *File, ctx *detect.Context, opts Options, rules []*Rule) []Findin
 
 func appendUnique(list []string, items ...string) []string {
 	for _, it := range items {
-		found := false
-		for _, l := range list {
-			if l == it {
-				found = true
-				break
-			}
-		}
-		if !found {
+		if !slices.Contains(list, it) {
 			list = append(list, it)
 		}
 	}

@@ -556,25 +556,39 @@ func projectDest(abs string) bool {
 	return true
 }
 
-// source returns the context path the copy writes at image path img, if any; the path
-// need not exist.
-func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
+// copied is one context path a copy takes: a folder (the context root included), whose
+// contents land under the copy's destination, or a file, which lands at target.
+type copied struct {
+	src    string
+	dir    bool
+	target string
+}
+
+// copies lists what a copy takes from the context, its sources' wildcards expanded.
+func (p *Pass) copies(ci *copyInfo) []copied {
+	var out []copied
 	for _, s := range ci.sources {
 		for _, m := range p.expandSource(s) {
 			_, isDir := p.Context.Stat(m)
-			if m == "." || isDir {
-				if under(img, ci.abs) && img != ci.abs {
-					return path.Join(m, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/")), true
-				}
-				continue
+			c := copied{src: m, dir: m == "." || isDir, target: ci.abs}
+			if !c.dir && ci.dirDest {
+				c.target = path.Join(ci.abs, path.Base(m))
 			}
-			target := ci.abs
-			if ci.dirDest {
-				target = path.Join(ci.abs, path.Base(m))
-			}
-			if img == target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(m))) {
-				return m, true
-			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// source returns the context path the copy writes at image path img, if any; the path
+// need not exist.
+func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
+	for _, c := range p.copies(ci) {
+		switch {
+		case c.dir && under(img, ci.abs) && img != ci.abs:
+			return path.Join(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/")), true
+		case !c.dir && (img == c.target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(c.src)))):
+			return c.src, true // without a trailing slash the file may land in an existing folder
 		}
 	}
 	return "", false
@@ -585,41 +599,35 @@ func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
 // the context already holds may be excluded only when the install starts it afresh
 // (wipes: npm ci deletes node_modules first), since its files were in the image before.
 func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore, block string) {
-	for _, s := range ci.sources {
-		for _, m := range p.expandSource(s) {
-			_, isDir := p.Context.Stat(m)
-			if m == "." || isDir {
-				if out == ci.abs || under(ci.abs, out) {
-					return "", fmt.Sprintf("the install writes %s, where %s copies the source", out, ci.text)
+	for _, cp := range p.copies(ci) {
+		m := cp.src
+		if cp.dir {
+			if out == ci.abs || under(ci.abs, out) {
+				return "", fmt.Sprintf("the install writes %s, where %s copies the source", out, ci.text)
+			}
+			if under(out, ci.abs) {
+				c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
+				if exists, _ := p.Context.Stat(c); exists && !wipes {
+					// e.g. a committed deps/ that pip install --target ./deps adds to
+					return "", fmt.Sprintf("the context holds %s, which the install adds to: excluding it would drop its files from the image", c)
 				}
-				if under(out, ci.abs) {
-					c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
-					if exists, _ := p.Context.Stat(c); exists && !wipes {
-						// e.g. a committed deps/ that pip install --target ./deps adds to
-						return "", fmt.Sprintf("the context holds %s, which the install adds to: excluding it would drop its files from the image", c)
+				if !p.Context.Excluded(c) {
+					if !plainPath("/" + c) {
+						return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
 					}
-					if !p.Context.Excluded(c) {
-						if !plainPath("/" + c) {
-							return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
-						}
-						if m != "." && m != "" {
-							return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
-						}
-						if who := p.siblingCopies(c); who != "" {
-							return "", fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
-						}
-						ignore = c
+					if m != "." && m != "" {
+						return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
 					}
+					if who := p.siblingCopies(c); who != "" {
+						return "", fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
+					}
+					ignore = c
 				}
-				continue
 			}
-			target := ci.abs
-			if ci.dirDest {
-				target = path.Join(ci.abs, path.Base(m))
-			}
-			if under(target, out) {
-				return "", fmt.Sprintf("%s copies %s into the install's output %s", ci.text, m, out)
-			}
+			continue
+		}
+		if under(cp.target, out) {
+			return "", fmt.Sprintf("%s copies %s into the install's output %s", ci.text, m, out)
 		}
 	}
 	return ignore, ""
@@ -964,26 +972,19 @@ func (p *Pass) manifestCopies(sp *sinkPlan, files []string) string {
 // imagePath returns where the copy puts context path c, and the destination word for a
 // COPY of c that lands it there.
 func (p *Pass) imagePath(ci *copyInfo, c string) (img, dest string) {
-	for _, s := range ci.sources {
-		for _, m := range p.expandSource(s) {
-			_, isDir := p.Context.Stat(m)
-			if m == "." || isDir {
-				if m == "." || under(c, m) {
-					rel := strings.TrimPrefix(strings.TrimPrefix(c, m), "/")
-					if m == "." {
-						rel = c
-					}
-					img = path.Join(ci.abs, rel)
-					return img, p.destText(ci, path.Dir(img)) + "/"
-				}
-				continue
+	for _, cp := range p.copies(ci) {
+		switch {
+		case cp.dir && (cp.src == "." || under(c, cp.src)):
+			rel := strings.TrimPrefix(strings.TrimPrefix(c, cp.src), "/")
+			if cp.src == "." {
+				rel = c
 			}
-			if m == c {
-				if ci.dirDest {
-					return path.Join(ci.abs, path.Base(c)), p.destText(ci, ci.abs) + "/"
-				}
-				return ci.abs, ci.dest
-			}
+			img = path.Join(ci.abs, rel)
+			return img, p.destText(ci, path.Dir(img)) + "/"
+		case !cp.dir && cp.src == c && ci.dirDest:
+			return cp.target, p.destText(ci, ci.abs) + "/"
+		case !cp.dir && cp.src == c:
+			return cp.target, ci.dest
 		}
 	}
 	return path.Join(ci.abs, c), p.destText(ci, path.Dir(path.Join(ci.abs, c))) + "/"

@@ -17,12 +17,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bmatcuk/doublestar/v4"
+
 	"github.com/cachefix/cachefix/detect"
 	"github.com/cachefix/cachefix/rewrite"
 )
-
-// maxFileSize is the largest Dockerfile cachefix reads.
-const maxFileSize = rewrite.MaxSize
 
 // result is what processing one file produced, printed by the main goroutine.
 type result struct {
@@ -49,7 +48,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		paths = []string{"."}
 	}
 	for _, pat := range append(append([]string(nil), ff.include...), ff.exclude...) {
-		if !validGlob(pat) {
+		if !doublestar.ValidatePattern(pat) {
 			fmt.Fprintf(stderr, "cachefix: bad glob %q\n", pat)
 			return exitFailed
 		}
@@ -184,7 +183,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		sarif.close()
 	}
 	if ff.patchDir != "" {
-		if err := writePatches(ff.patchDir, repoOrder, patches, stderr); err != nil {
+		if err := writePatches(ff.patchDir, repoOrder, patches); err != nil {
 			fmt.Fprintf(stderr, "cachefix: %v\n", err)
 			raise(exitFailed)
 		}
@@ -196,11 +195,6 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, st.summary())
 	}
 	return status
-}
-
-func validGlob(p string) bool {
-	_, err := filepath.Match(strings.ReplaceAll(p, "**", "*"), "")
-	return err == nil
 }
 
 // summary renders the end-of-run line.
@@ -255,17 +249,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.report.Skipped = r.skipped
 		return r
 	}
-	st, err := os.Lstat(f.path)
-	if err != nil {
-		return fail(err)
-	}
-	if !st.Mode().IsRegular() {
-		return fail(fmt.Errorf("%s: not a regular file", rel))
-	}
-	if st.Size() > maxFileSize {
-		return fail(fmt.Errorf("%s: larger than %d MiB, not a Dockerfile cachefix reads", rel, maxFileSize>>20))
-	}
-	src, err := os.ReadFile(f.path)
+	src, err := readDockerfile(f.path, rel)
 	if err != nil {
 		return fail(err)
 	}
@@ -339,9 +323,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	case ff.patchDir != "":
 		root := repoRoot(f)
 		r.repo = root
-		r.patch = rewrite.Unified(relTo(root, f.path), src, res.Output)
+		r.patch = rewrite.Unified(relPath(root, f.path), src, res.Output)
 		if len(res.Ignore) > 0 {
-			r.patch += rewrite.Unified(relTo(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
+			r.patch += rewrite.Unified(relPath(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
 		}
 	case ff.write:
 		// The ignore file first: on its own it changes nothing the original order builds
@@ -385,16 +369,8 @@ func repoRoot(f found) string {
 	return mustAbs(f.root)
 }
 
-func relTo(root, path string) string {
-	r, err := filepath.Rel(root, mustAbs(path))
-	if err != nil {
-		return filepath.ToSlash(path)
-	}
-	return filepath.ToSlash(r)
-}
-
 // writePatches writes one patch per repository, named after its folder.
-func writePatches(dir string, order []string, patches map[string]*strings.Builder, stderr io.Writer) error {
+func writePatches(dir string, order []string, patches map[string]*strings.Builder) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -83,12 +84,12 @@ func runExplain(ef *explainFlags, path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefix: %v\n", err)
 		return exitFailed
 	}
-	src, err := readDockerfile(path)
+	src, err := readDockerfile(path, path)
 	if err != nil {
 		return fail(err)
 	}
 	if err := rewrite.CheckInput(path, src); err != nil {
-		return fail(err) // binary junk or a huge file: say so, not BuildKit's parse error
+		return fail(err) // binary junk: say so, not BuildKit's parse error
 	}
 	ctxDir := ef.context
 	if ctxDir == "" {
@@ -196,7 +197,7 @@ func reruns(steps []rewrite.Step, labels *[]string) bool {
 			any = true
 			if labels != nil {
 				for _, l := range s.Install {
-					if !contains(*labels, l) {
+					if !slices.Contains(*labels, l) {
 						*labels = append(*labels, l)
 					}
 				}
@@ -204,15 +205,6 @@ func reruns(steps []rewrite.Step, labels *[]string) bool {
 		}
 	}
 	return any
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func gitLines(dir string, args ...string) ([]string, error) {
@@ -235,12 +227,7 @@ func gitLines(dir string, args ...string) ([]string, error) {
 
 // colorOK reports whether w is a terminal that wants colour (NO_COLOR unset, TERM not dumb).
 func colorOK(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return isTerminal(w) && os.Getenv("NO_COLOR") == "" && os.Getenv("TERM") != "dumb"
 }
 
 func printExplain(w io.Writer, rep explainReport, color bool) {
@@ -292,14 +279,18 @@ func printExplain(w io.Writer, rep explainReport, color bool) {
 	fmt.Fprintln(w, "\n(* marks a dependency install)")
 }
 
-// readDockerfile reads a regular file.
-func readDockerfile(path string) ([]byte, error) {
+// readDockerfile reads a Dockerfile that is a regular file of a size cachefix reads (the
+// size is checked before reading); rel names it in errors.
+func readDockerfile(path, rel string) ([]byte, error) {
 	st, err := os.Lstat(path)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
+		return nil, fmt.Errorf("%s: not a regular file", rel)
+	}
+	if st.Size() > rewrite.MaxSize {
+		return nil, fmt.Errorf("%s: larger than %d MiB, not a Dockerfile cachefix reads", rel, rewrite.MaxSize>>20)
 	}
 	return os.ReadFile(path)
 }
