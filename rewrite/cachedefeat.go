@@ -26,6 +26,7 @@ var CacheDefeat = &Rule{
 	Name:    "cache-defeat",
 	Doc:     "Remove what defeats a cache mount\n\n--no-cache-dir, PIP_NO_CACHE_DIR, npm cache clean, apt's docker-clean and rm -rf /var/lib/apt/lists/* empty or bypass the mounted cache.",
 	Default: Safe,
+	InPlace: true,
 	Run:     runCacheDefeat,
 }
 

@@ -27,6 +27,7 @@ var CacheMount = &Rule{
 	Name:    "cache-mount",
 	Doc:     "Mount the package manager's download cache on install steps\n\nWith RUN --mount=type=cache a re-run install downloads only what changed.",
 	Default: Safe,
+	InPlace: true,
 	Run:     runCacheMount,
 }
 

@@ -144,7 +144,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
 		}
-		if !onlyInPlace(applied) {
+		if !onlyInPlace(rules, applied) {
 			why := staleInstalls(first, out, origCtx, ctx)
 			if why != "" {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
@@ -298,13 +298,11 @@ func withoutDigits(s string) string {
 	}, s)
 }
 
-// inPlace are the rules that never move an instruction or change what a COPY takes:
-// their fixes cannot make an install stale, so the model's check is skipped for them.
-var inPlace = map[string]bool{"cache-mount": true, "cache-defeat": true, "misplaced-mount": true, "syntax-line": true}
-
-func onlyInPlace(rules []string) bool {
+// onlyInPlace reports whether every applied rule is InPlace, so that the stale-cache
+// model need not run.
+func onlyInPlace(rules []*Rule, applied []string) bool {
 	for _, r := range rules {
-		if !inPlace[r] {
+		if !r.InPlace && slices.Contains(applied, r.Name) {
 			return false
 		}
 	}

@@ -19,6 +19,7 @@ var MisplacedMount = &Rule{
 	Name:    "misplaced-mount",
 	Doc:     "Retarget a cache mount placed on the install target\n\nA cache mount on site-packages, a --target folder, a venv or node_modules leaves the image without the packages.",
 	Default: Safe,
+	InPlace: true,
 	Run:     runMisplacedMount,
 }
 

@@ -13,6 +13,10 @@ type Rule struct {
 	Doc string
 	// Default is the applicability of the rule's usual fix, for `cachefix rules`.
 	Default Applicability
+	// InPlace rules never move an instruction or change what a COPY takes (a mount, a
+	// removed flag): their fixes cannot make an install stale, so the model's check is
+	// skipped when only they applied.
+	InPlace bool
 	Run     func(*Pass)
 }
 

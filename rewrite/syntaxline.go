@@ -18,6 +18,7 @@ var SyntaxLine = &Rule{
 	Name:    "syntax-line",
 	Doc:     "Add # syntax=docker/dockerfile:1 when the file uses RUN --mount\n\nCache mounts need Dockerfile frontend 1.2 or later.",
 	Default: Safe,
+	InPlace: true,
 	Run:     runSyntaxLine,
 }
 
