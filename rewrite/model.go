@@ -41,9 +41,8 @@ type File struct {
 	// global caches the file's "# cachefix:global ignore" pragmas.
 	global *[][]string
 	// shells caches parsed RUN commands by text, shared by the rounds of one Run (the
-	// trees are only read); shellParser parses the ones not seen yet.
-	shells      map[string]*syntax.File
-	shellParser *syntax.Parser
+	// trees are only read).
+	shells map[string]*syntax.File
 }
 
 // Instr is one instruction.
@@ -635,10 +634,7 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 		r.Shell = file // the same command text in an earlier round
 		return r, ""
 	}
-	if f.shellParser == nil {
-		f.shellParser = syntax.NewParser(syntax.Variant(syntax.LangBash))
-	}
-	file, err := f.shellParser.Parse(bytes.NewReader(sh), "")
+	file, err := parseShell(bytes.NewReader(sh))
 	if err != nil {
 		return r, "its shell does not parse: " + err.Error()
 	}

@@ -1,11 +1,12 @@
 package rewrite
 
 import (
+	"io"
 	"path"
+	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
-	"strings"
-
 	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/cachefix/cachefix/manifests"
@@ -74,7 +75,7 @@ func (f *File) opaqueElements(in *Instr) []element {
 		}
 		script = in.Node.Heredocs[0].Content
 	}
-	file, err := syntax.NewParser(syntax.Variant(syntax.LangBash)).Parse(strings.NewReader(script), "")
+	file, err := parseShell(strings.NewReader(script))
 	if err != nil {
 		return nil
 	}
@@ -199,4 +200,15 @@ func (f *File) keyword(name string) string {
 		return strings.ToLower(name)
 	}
 	return strings.ToUpper(name)
+}
+
+// shellParsers keeps bash parsers for reuse: a parser holds sizeable buffers, and a run
+// parses a few shells in each of thousands of files.
+var shellParsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash)) }}
+
+// parseShell parses a RUN command's script as bash.
+func parseShell(r io.Reader) (*syntax.File, error) {
+	p := shellParsers.Get().(*syntax.Parser)
+	defer shellParsers.Put(p)
+	return p.Parse(r, "")
 }

@@ -43,7 +43,7 @@ func runSyntaxLine(p *Pass) {
 		return
 	}
 	src := p.File.Source
-	value, _, loc, ok := parser.DetectSyntax(src.Src)
+	value, _, loc, ok := detectSyntax(src.Src)
 	if !ok && p.Options.NoSyntax {
 		return // the builder's own frontend supports RUN --mount
 	}
@@ -95,4 +95,27 @@ func tooOld(ref string) bool {
 	}
 	minor, err := strconv.Atoi(parts[1])
 	return err == nil && minor < 2
+}
+
+// detectSyntax is BuildKit's DetectSyntax, skipped when the file never says "syntax" in
+// any case: each of the directive forms it reads names that key, and it otherwise decodes
+// the whole file as JSON on the way to its answer.
+func detectSyntax(src []byte) (string, string, []parser.Range, bool) {
+	if !containsFold(src, "syntax") {
+		return "", "", nil, false
+	}
+	return parser.DetectSyntax(src)
+}
+
+// containsFold reports whether s holds the lower-case ASCII word in any case.
+func containsFold(s []byte, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		if s[i]|0x20 != word[0] {
+			continue
+		}
+		if strings.EqualFold(string(s[i:i+len(word)]), word) {
+			return true
+		}
+	}
+	return false
 }

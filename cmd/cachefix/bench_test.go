@@ -114,6 +114,7 @@ func parseOnly(root string, jobs int) int {
 
 func benchFix(b *testing.B, n int, mode string) {
 	root := benchTree(b, n, mode)
+	tuneGC() // as main does
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		run([]string{"fix", "--check", "-q", root}, io.Discard, io.Discard)
@@ -123,6 +124,7 @@ func benchFix(b *testing.B, n int, mode string) {
 
 func benchParse(b *testing.B, n int, mode string) {
 	root := benchTree(b, n, mode)
+	tuneGC() // the same collector settings as the fix run
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		parseOnly(root, runtime.NumCPU())

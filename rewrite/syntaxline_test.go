@@ -1,0 +1,33 @@
+package rewrite
+
+import (
+	"testing"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+)
+
+// detectSyntax must agree with BuildKit's DetectSyntax, which it only skips.
+func TestDetectSyntaxAgrees(t *testing.T) {
+	for _, src := range []string{
+		"FROM alpine\n",
+		"# syntax=docker/dockerfile:1\nFROM alpine\n",
+		"# SYNTAX = docker/dockerfile:1.7\nFROM alpine\n",
+		"#!/usr/bin/env buildctl\n# Syntax=docker/dockerfile:1\nFROM alpine\n",
+		"// syntax=docker/dockerfile:1\nFROM alpine\n",
+		`{"syntax": "docker/dockerfile:1"}`,
+		"# escape=`\n# syntax=docker/dockerfile:1\nFROM alpine\n",
+		"FROM alpine\n# syntax=docker/dockerfile:1\n",
+		"# check=skip=all\nFROM alpine\nRUN echo syntax\n",
+		"\xef\xbb\xbf# syntax=docker/dockerfile:1\nFROM alpine\n",
+		"",
+	} {
+		v1, c1, l1, ok1 := detectSyntax([]byte(src))
+		v2, c2, l2, ok2 := parser.DetectSyntax([]byte(src))
+		if v1 != v2 || c1 != c2 || ok1 != ok2 || len(l1) != len(l2) {
+			t.Errorf("%q: got %q %q %v, BuildKit %q %q %v", src, v1, c1, ok1, v2, c2, ok2)
+		}
+	}
+	if !containsFold([]byte("xx SyNtAx"), "syntax") || containsFold([]byte("synta"), "syntax") {
+		t.Error("containsFold")
+	}
+}
