@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -34,9 +35,10 @@ type Context struct {
 	ignore *patternmatcher.PatternMatcher
 	// stats caches Stat: rules ask about the same manifests many times. A Context belongs
 	// to one goroutine.
-	stats map[string][2]bool
-	files map[string][]byte
-	globs map[string][]string
+	stats    map[string][2]bool
+	excluded map[string]bool
+	files    map[string][]byte
+	globs    map[string][]string
 }
 
 // Overlay holds ignore files already changed in this run but not written (a dry run), by
@@ -103,8 +105,16 @@ func (c *Context) Excluded(name string) bool {
 	if name == "." {
 		return false
 	}
+	if r, ok := c.excluded[name]; ok {
+		return r
+	}
 	ok, err := c.ignore.MatchesOrParentMatches(name)
-	return err == nil && ok
+	r := err == nil && ok
+	if c.excluded == nil {
+		c.excluded = map[string]bool{}
+	}
+	c.excluded[name] = r
+	return r
 }
 
 // Stat reports whether name exists in the build (present and not excluded) and is a folder.
@@ -144,17 +154,7 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	if data, ok := c.files[name]; ok {
 		return data, nil
 	}
-	st, err := fs.Stat(c.FS, name)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
-	}
-	if st.Size() > 4<<20 {
-		return nil, fmt.Errorf("%s: larger than 4 MiB", name)
-	}
-	data, err := fs.ReadFile(c.FS, name)
+	data, err := readRegular(c.FS, name)
 	if err == nil {
 		if c.files == nil {
 			c.files = map[string][]byte{}
@@ -239,4 +239,29 @@ func (c *Context) Siblings() []string {
 		}
 	}
 	return out
+}
+
+// readRegular reads a regular file of at most 4 MiB, checking the open file (one open,
+// one stat): a FIFO or a device is refused before anything is read from it.
+func readRegular(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if st.Size() > 4<<20 {
+		return nil, fmt.Errorf("%s: larger than 4 MiB", name)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 4<<20+1))
+	if err == nil && len(data) > 4<<20 {
+		return nil, fmt.Errorf("%s: larger than 4 MiB", name) // grew since the stat
+	}
+	return data, err
 }

@@ -255,6 +255,25 @@ func (p *Pass) contextSource(in *Instr, img string) (string, bool) {
 // installReads lists the context files an install reads: its inputs and the files they
 // include, found through the COPYs before it in its stage.
 func (f *File) installReads(ctx *detect.Context, in *Instr, inst *manifests.Install) []string {
+	key := readsKey{ctx, inst}
+	if r, ok := f.reads[key]; ok {
+		return r // the stale-cache check asks once per manifest and install
+	}
+	r := f.readInstall(ctx, in, inst)
+	if f.reads == nil {
+		f.reads = map[readsKey][]string{}
+	}
+	f.reads[key] = r
+	return r
+}
+
+// readsKey names an install (an element's, cached with the file) read in one context.
+type readsKey struct {
+	ctx  *detect.Context
+	inst *manifests.Install
+}
+
+func (f *File) readInstall(ctx *detect.Context, in *Instr, inst *manifests.Install) []string {
 	p := &Pass{File: f, Context: ctx, shared: &shared{}}
 	toContext := func(name string) (string, bool) { return p.contextSource(in, resolve(in.State.Workdir, name)) }
 	cp := *inst

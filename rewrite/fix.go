@@ -32,7 +32,7 @@ type Result struct {
 	// IgnoreOutput is the ignore file's new content when Ignore is not empty.
 	IgnoreOutput []byte
 	// SourceEdit counts the install steps that an edit of one source file re-runs, before
-	// and after the fix (see Simulate); for an unchanged file only with Options.Model.
+	// and after the fix (see Simulate), for the files that Options.Model names.
 	SourceEdit struct{ Before, After int }
 }
 
@@ -150,9 +150,11 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
 			}
 		}
-		res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
-		res.SourceEdit.After = out.SourceEditInstalls(ctx)
-	} else if opts.Model {
+		if opts.Model != ModelNone {
+			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
+			res.SourceEdit.After = out.SourceEditInstalls(ctx)
+		}
+	} else if opts.Model == ModelAll {
 		res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
 		res.SourceEdit.After = res.SourceEdit.Before
 	}

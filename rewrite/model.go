@@ -43,6 +43,8 @@ type File struct {
 	// shells caches parsed RUN commands by text, shared by the rounds of one Run (the
 	// trees are only read).
 	shells map[string]*syntax.File
+	// reads caches installReads.
+	reads map[readsKey][]string
 }
 
 // Instr is one instruction.
@@ -453,8 +455,11 @@ func (f *File) accounts(st *State, file *syntax.File) *State {
 	changed := false
 	syntax.Walk(file, func(n syntax.Node) bool {
 		call, ok := n.(*syntax.CallExpr)
-		if !ok {
+		if !ok || len(call.Args) == 0 {
 			return true
+		}
+		if lit := call.Args[0].Lit(); lit != "" && !accountCommands[path.Base(lit)] {
+			return true // a plain word naming another command: no need to expand the call
 		}
 		cmd := literalCmd(call, st)
 		switch cmd.Name() {
@@ -471,6 +476,8 @@ func (f *File) accounts(st *State, file *syntax.File) *State {
 	})
 	return st
 }
+
+var accountCommands = map[string]bool{"useradd": true, "adduser": true, "groupadd": true, "addgroup": true}
 
 func recordAccount(st *State, cmd *manifests.Cmd) {
 	name := cmd.Name()

@@ -45,10 +45,21 @@ type Options struct {
 	NoSyntax bool
 	// Unsafe applies fixes marked unsafe too.
 	Unsafe bool
-	// Model asks for Result.SourceEdit on files that do not change too (reports that list
-	// every file); changed files always get it.
-	Model bool
+	// Model says which files get Result.SourceEdit, a count that costs two simulations.
+	Model ModelScope
 }
+
+// ModelScope chooses the files whose Result.SourceEdit is counted.
+type ModelScope int
+
+const (
+	// ModelChanged counts for the files that change (what a text report prints).
+	ModelChanged ModelScope = iota
+	// ModelAll counts for every file (reports that list every file).
+	ModelAll
+	// ModelNone counts for none (a quiet run, which never prints the counts).
+	ModelNone
+)
 
 // Required is the least applicability a fix needs to be applied under o.
 func (o Options) Required() Applicability {

@@ -7,6 +7,7 @@ package rewrite
 // directive naming another frontend is left alone.
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 
@@ -104,7 +105,29 @@ func detectSyntax(src []byte) (string, string, []parser.Range, bool) {
 	if !containsFold(src, "syntax") {
 		return "", "", nil, false
 	}
-	return parser.DetectSyntax(src)
+	body := bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})
+	if bytes.HasPrefix(body, []byte("#!")) {
+		_, body, _ = bytes.Cut(body, []byte("\n")) // a shebang line
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		return parser.DetectSyntax(src) // the JSON form reads the whole file
+	}
+	// The comment forms stop at the first line that starts with neither "#" nor "//"
+	// (after a BOM and a shebang): read up to it and no further.
+	head := src
+	for off, first := 0, true; off < len(src); first = false {
+		end := bytes.IndexByte(src[off:], '\n')
+		if end < 0 {
+			break
+		}
+		line := bytes.TrimPrefix(src[off:off+end], []byte{0xEF, 0xBB, 0xBF})
+		off += end + 1
+		if !first && !bytes.HasPrefix(line, []byte("#")) && !bytes.HasPrefix(line, []byte("//")) {
+			head = src[:off]
+			break
+		}
+	}
+	return parser.DetectSyntax(head)
 }
 
 // containsFold reports whether s holds the lower-case ASCII word in any case.

@@ -19,6 +19,10 @@ func TestDetectSyntaxAgrees(t *testing.T) {
 		"FROM alpine\n# syntax=docker/dockerfile:1\n",
 		"# check=skip=all\nFROM alpine\nRUN echo syntax\n",
 		"\xef\xbb\xbf# syntax=docker/dockerfile:1\nFROM alpine\n",
+		"#!/usr/bin/env buildctl\n{\n  \"syntax\": \"docker/dockerfile:1\"\n}\n",
+		"\xef\xbb\xbf{\"syntax\": \"x\"}",
+		"# comment\n# syntax=docker/dockerfile:1\nFROM alpine\n",
+		"# syntax=docker/dockerfile:1",
 		"",
 	} {
 		v1, c1, l1, ok1 := detectSyntax([]byte(src))

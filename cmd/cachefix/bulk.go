@@ -262,7 +262,14 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		return fail(fmt.Errorf("%s: %w", rel, err))
 	}
 	opts := set.opts
-	opts.Model = ff.format == formatJSON
+	switch {
+	case ff.format == formatJSON:
+		opts.Model = rewrite.ModelAll // every report carries the counts
+	case ff.format == formatText && !ff.quiet:
+		opts.Model = rewrite.ModelChanged // printed for the files that change
+	default:
+		opts.Model = rewrite.ModelNone
+	}
 	res, err := rewrite.Run(rel, src, ctx, opts, set.rules)
 	if err != nil {
 		var re *rewrite.Error
