@@ -275,24 +275,51 @@ type readsKey struct {
 
 func (f *File) readInstall(ctx *detect.Context, in *Instr, inst *manifests.Install) []string {
 	p := &Pass{File: f, Context: ctx, shared: &shared{}}
-	toContext := func(name string) (string, bool) { return p.contextSource(in, resolve(in.State.Workdir, name)) }
-	cp := *inst
-	cp.Inputs = append([]string(nil), inst.Inputs...)
-	if cp.Manager.Follow != nil {
-		cp.Manager.Follow(&cp, func(name string) ([]byte, error) {
-			if c, ok := toContext(name); ok {
-				return ctx.ReadFile(c)
-			}
-			return nil, fs.ErrNotExist
-		})
-	}
+	cwd := in.State.Workdir
+	cp := f.followed(ctx, in, inst, cwd)
 	var out []string
-	for _, n := range append(cp.Inputs, cp.Optional...) {
-		if c, ok := toContext(n); ok {
+	for _, n := range append(cp.Inputs[:len(cp.Inputs):len(cp.Inputs)], cp.Optional...) {
+		if c, ok := p.contextSource(in, resolve(cwd, n)); ok {
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// followed is the install completed by its manager's Follow from the files it reads (a
+// requirements file's includes, a package.json's workspaces), found through the COPYs
+// before in, in folder cwd. It is computed once per install, folder and context, and
+// must not be changed: the element's own install serves every caller.
+func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install, cwd string) *manifests.Install {
+	if inst.Manager.Follow == nil {
+		return inst
+	}
+	key := followKey{ctx, inst, cwd}
+	if r, ok := f.follows[key]; ok {
+		return r
+	}
+	p := &Pass{File: f, Context: ctx, shared: &shared{}}
+	cp := *inst
+	cp.Inputs = slices.Clone(inst.Inputs)
+	cp.Optional = slices.Clone(inst.Optional)
+	cp.Manager.Follow(&cp, func(name string) ([]byte, error) {
+		c, ok := p.contextSource(in, resolve(cwd, name))
+		if !ok {
+			return nil, fs.ErrNotExist
+		}
+		return ctx.ReadFile(c)
+	})
+	if f.follows == nil {
+		f.follows = map[followKey]*manifests.Install{}
+	}
+	f.follows[key] = &cp
+	return &cp
+}
+
+type followKey struct {
+	ctx  *detect.Context
+	inst *manifests.Install
+	cwd  string
 }
 
 // staleInstalls checks a rewrite against the model: every install that an edit of a

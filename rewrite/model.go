@@ -45,6 +45,8 @@ type File struct {
 	shells map[string]*syntax.File
 	// reads caches installReads.
 	reads map[readsKey][]string
+	// follows caches followed.
+	follows map[followKey]*manifests.Install
 }
 
 // Instr is one instruction.
@@ -546,7 +548,7 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 // literalCmd expands the words of call with the known environment.
 func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 	cmd := &manifests.Cmd{Env: st.Lookup}
-	cfg := &expand.Config{Env: envList(st), NoUnset: true}
+	cfg := &expand.Config{Env: stateEnviron{st}, NoUnset: true}
 	for _, w := range call.Args {
 		s, err := expand.Literal(cfg, w)
 		cmd.Args = append(cmd.Args, s)
@@ -555,13 +557,23 @@ func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 	return cmd
 }
 
-func envList(st *State) expand.Environ {
-	var pairs []string
-	for _, k := range st.Keys() {
-		v, _ := st.Lookup(k)
-		pairs = append(pairs, k+"="+v)
+// stateEnviron shows a State's variables to the shell expander, as exported strings.
+type stateEnviron struct{ st *State }
+
+func (e stateEnviron) Get(name string) expand.Variable {
+	v, ok := e.st.Lookup(name)
+	if !ok {
+		return expand.Variable{}
 	}
-	return expand.ListEnviron(pairs...)
+	return expand.Variable{Set: true, Exported: true, Kind: expand.String, Str: v}
+}
+
+func (e stateEnviron) Each(fn func(name string, vr expand.Variable) bool) {
+	for _, k := range e.st.Keys() {
+		if !fn(k, e.Get(k)) {
+			return
+		}
+	}
 }
 
 // parseRun finds the flags and command text of a RUN and, for the shell form, parses the

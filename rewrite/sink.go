@@ -27,7 +27,6 @@ package rewrite
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -752,21 +751,8 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 		return "runs a compound command that may read the source", nil, nil, false
 	}
 	if e.install != nil {
-		// Follow completes the install from files read through this copy: work on a copy,
-		// the cached element serves other copies too.
-		in := *e.install
-		in.Inputs = append([]string(nil), in.Inputs...)
-		in.Optional = append([]string(nil), in.Optional...)
-		if in.Manager.Follow != nil {
-			// Includes are read wherever they come from (this copy or an earlier one).
-			in.Manager.Follow(&in, func(name string) ([]byte, error) {
-				c, ok := p.contextSource(J, resolve(cwd, name))
-				if !ok {
-					return nil, fs.ErrNotExist
-				}
-				return p.Context.ReadFile(c)
-			})
-		}
+		// Includes are read wherever they come from (this copy or an earlier one).
+		in := p.File.followed(p.Context, J, e.install, cwd)
 		if in.NeedsSource != "" {
 			return in.NeedsSource, nil, nil, true
 		}
