@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -45,7 +46,7 @@ func (f *File) Simulate(ctx *detect.Context, changed []string) []Step {
 		}
 	}
 	rebuiltStage := map[string]bool{}
-	var out []Step
+	out := make([]Step, 0, len(f.Instrs))
 	for si, stage := range f.Stages {
 		prev := false
 		prevReason := ""
@@ -224,10 +225,10 @@ func (f *File) installKeys(ctx *detect.Context, steps []Step, name string) map[s
 	count := map[string]int{}
 	for _, s := range steps {
 		for i, lbl := range s.Install {
-			k := fmt.Sprintf("%s (stage %d)", lbl, s.Stage)
+			k := lbl + " (stage " + strconv.Itoa(s.Stage) + ")"
 			count[k]++
 			if s.Rebuilt && slices.Contains(f.installReads(ctx, s.instr, s.installs[i]), name) {
-				keys[fmt.Sprintf("%s #%d", k, count[k])] = true
+				keys[k+" #"+strconv.Itoa(count[k])] = true
 			}
 		}
 	}

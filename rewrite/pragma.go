@@ -7,6 +7,7 @@ package rewrite
 //	# cachefix:global ignore=syntax-line    for the whole file
 
 import (
+	"bytes"
 	"strings"
 )
 
@@ -71,11 +72,11 @@ func (f *File) globalIgnores() [][]string {
 	src := f.Source
 	for l := 1; l <= len(src.Lines); l++ {
 		sp := src.LineSpan(l, l)
-		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
-		if !strings.HasPrefix(t, "#") {
+		b := bytes.TrimSpace(src.Src[sp.Start:sp.End])
+		if len(b) == 0 || b[0] != '#' {
 			continue
 		}
-		if rules, ok := pragmaRules(t[1:], "global ignore"); ok {
+		if rules, ok := pragmaRules(string(b[1:]), "global ignore"); ok {
 			out = append(out, rules)
 		}
 	}

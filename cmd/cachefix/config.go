@@ -94,33 +94,39 @@ func (cs *configs) find(dir string) (*config, error) {
 
 func (cs *configs) load(dir string) (*config, error) {
 	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	if c, ok := cs.byDir[dir]; ok {
-		return c, cs.errs[dir]
+	c, ok := cs.byDir[dir]
+	err := cs.errs[dir]
+	cs.mu.Unlock()
+	if ok {
+		return c, err
 	}
+	// Read and decode outside the lock: the workers look up folders at the same time.
+	c, err = readConfig(dir)
+	cs.mu.Lock()
+	cs.byDir[dir], cs.errs[dir] = c, err
+	cs.mu.Unlock()
+	return c, err
+}
+
+// readConfig reads dir's config file: nil when there is none.
+func readConfig(dir string) (*config, error) {
 	path := filepath.Join(dir, configName)
 	data, err := os.ReadFile(path)
-	if err != nil {
-		cs.byDir[dir] = nil
-		if !os.IsNotExist(err) {
-			cs.errs[dir] = err
-			return nil, err
-		}
+	if os.IsNotExist(err) {
 		return nil, nil
+	}
+	if err != nil {
+		return nil, err
 	}
 	c := &config{dir: dir}
 	dec := yaml.NewDecoder(strings.NewReader(string(data)))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil && err.Error() != "EOF" {
-		err = fmt.Errorf("%s: %w", path, err)
-		cs.byDir[dir], cs.errs[dir] = nil, err
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := c.validate(path); err != nil {
-		cs.byDir[dir], cs.errs[dir] = nil, err
 		return nil, err
 	}
-	cs.byDir[dir] = c
 	return c, nil
 }
 
