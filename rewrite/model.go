@@ -697,3 +697,29 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// openEnd returns the line where in ends in an open line continuation, or 0: its last
+// line that is not blank or a comment ends with the escape character (possible only at
+// the end of the file, where the parser stops). A line added after it would join it.
+func (f *File) openEnd(in *Instr) int {
+	if len(in.Node.Heredocs) > 0 {
+		return 0
+	}
+	src := f.Source
+	end := len(src.Lines) // the lines up to the next instruction belong to this one
+	if in.Index+1 < len(f.Instrs) {
+		end = f.Instrs[in.Index+1].Node.StartLine - 1
+	}
+	for l := end; l >= in.Node.StartLine; l-- {
+		sp := src.LineSpan(l, l)
+		t := bytes.TrimSpace(src.Src[sp.Start:sp.End])
+		if len(t) == 0 || t[0] == '#' {
+			continue
+		}
+		if t[len(t)-1] == byte(f.Escape) {
+			return l
+		}
+		return 0
+	}
+	return 0
+}

@@ -308,6 +308,9 @@ loop:
 	}
 	if sp.split == nil {
 		sp.after = stage[last]
+		if l := p.File.openEnd(sp.after); l > 0 {
+			sp.declined, sp.declinedAt, sp.declinedEl = fmt.Sprintf("line %d ends in a line continuation at the end of the file, so an instruction after it would join it", l), sp.installs[0], sp.first
+		}
 	}
 	return sp
 }
@@ -449,6 +452,11 @@ func (p *Pass) readCopy(w *Instr) *copyInfo {
 		}
 		c := path.Clean(strings.TrimPrefix(s, "/"))
 		if c == ".." || strings.HasPrefix(c, "../") {
+			return nil
+		}
+		if exists, _ := p.Context.Stat(c); !exists && !strings.ContainsAny(c, "*?[") {
+			// The build would fail on it here, so it probably uses another context, whose
+			// files cachefix cannot see: the copy stays where it is.
 			return nil
 		}
 		ci.sources = append(ci.sources, c)
