@@ -82,7 +82,10 @@ func tooOld(ref string) bool {
 	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
 		return false
 	}
-	ver, _, _ := strings.Cut(tag, "-")
+	ver, channel, _ := strings.Cut(tag, "-")
+	if channel != "" {
+		return false // 1.0.0-experimental, 1.1-labs: these channels had RUN --mount already, and may carry other flags the stable one lacks
+	}
 	parts := strings.Split(ver, ".")
 	major, err := strconv.Atoi(parts[0])
 	if err != nil {

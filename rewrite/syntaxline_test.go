@@ -35,3 +35,25 @@ func TestDetectSyntaxAgrees(t *testing.T) {
 		t.Error("containsFold")
 	}
 }
+
+func TestTooOld(t *testing.T) {
+	for ref, want := range map[string]bool{
+		"docker/dockerfile:1.0":                     true,
+		"docker/dockerfile:1.1":                     true,
+		"docker/dockerfile:0.9":                     true,
+		"docker/dockerfile:1.2":                     false,
+		"docker/dockerfile:1":                       false,
+		"docker/dockerfile:1.7":                     false,
+		"docker.io/docker/dockerfile:1.1":           true,
+		"docker/dockerfile:1.0.0-experimental":      false, // the experimental channel had RUN --mount
+		"docker/dockerfile:1.1.7-experimental":      false,
+		"docker/dockerfile-upstream:1.1-labs":       false,
+		"docker/dockerfile:experimental":            false,
+		"docker/dockerfile:1.1@sha256:0123456789ab": false,
+		"example.com/frontend:1.0":                  false,
+	} {
+		if got := tooOld(ref); got != want {
+			t.Errorf("tooOld(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}
