@@ -114,6 +114,9 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		dirs = inst.Manager.Caches(in.State.Lookup)
 	}
 	var out []mountSpec
+	if img, ok := strings.CutPrefix(in.State.User, baseUserMark); ok {
+		return nil, fmt.Sprintf("the base image %s runs as a non-root user whose uid and home cachefix does not know (add USER with a known uid to the Dockerfile)", img)
+	}
 	for _, d := range dirs {
 		home, uid, gid, ok := p.home(in.State)
 		target := d.Path

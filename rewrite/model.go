@@ -240,6 +240,9 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 					st.Users[acc.name] = acc.Account
 					st.Groups[acc.name] = acc.GID
 				}
+				if nonRootImage(base) {
+					st.User = baseUserMark + base // not root, and not known
+				}
 				for k, v := range baseImageEnv(base) {
 					v := v
 					st.Env[k] = &v
@@ -376,6 +379,41 @@ func officialName(image string) string {
 		return ""
 	}
 	return ref
+}
+
+// baseUserMark starts State.User in a stage whose base image runs as a user cachefix does
+// not know (followed by the image): see nonRootImage.
+const baseUserMark = "$base:"
+
+// nonRootImage reports whether a base image is known to run as a non-root user whose uid
+// and home cachefix cannot know: Jupyter's docker-stacks (jovyan), micromamba (mambauser),
+// Chainguard (nonroot), Red Hat's and sclorg's language images (1001, HOME in the app
+// folder), Airflow (airflow). A step there gets no cache mount and keeps its cache-off
+// flags: the cache is not where a root build puts it.
+func nonRootImage(image string) bool {
+	ref, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		ref = ref[:i]
+	}
+	ref = strings.TrimPrefix(strings.TrimPrefix(ref, "docker.io/"), "index.docker.io/")
+	for _, p := range []string{"quay.io/jupyter/", "jupyter/", "mambaorg/micromamba", "cgr.dev/chainguard/", "quay.io/sclorg/", "centos/", "apache/airflow"} {
+		if strings.HasPrefix(ref, p) {
+			return true
+		}
+	}
+	for _, reg := range []string{"registry.access.redhat.com/", "registry.redhat.io/"} {
+		rest, ok := strings.CutPrefix(ref, reg)
+		if !ok {
+			continue
+		}
+		_, name, _ := strings.Cut(rest, "/") // ubi9/nodejs-20, rhel8/python-39
+		for _, lang := range []string{"nodejs-", "python-", "ruby-", "php-", "perl-", "go-toolset", "s2i-"} {
+			if strings.HasPrefix(name, lang) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 type baseUser struct {

@@ -231,7 +231,11 @@ loop:
 			blocked = J
 			blockReason = fmt.Sprintf("WORKDIR on line %d comes first, and %s would then land in its folder", J.Line(), ci.text)
 			if path.IsAbs(ci.dest) {
-				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s as USER %s, where COPY creates it as root", J.Line(), J.State.Workdir, J.State.User)
+				who := "USER " + J.State.User
+				if img, ok := strings.CutPrefix(J.State.User, baseUserMark); ok {
+					who = "the user of " + img
+				}
+				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s as %s, where COPY creates it as root", J.Line(), J.State.Workdir, who)
 			}
 			break loop
 		case "run":
