@@ -594,8 +594,11 @@ func (p *Pass) copies(ci *copyInfo) []copied {
 // source returns the context path the copy writes at image path img, if any; the path
 // need not exist.
 func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
-	for _, c := range p.copies(ci) {
+	cs := p.copies(ci)
+	for _, c := range cs {
 		switch {
+		case c.dir && img == ci.abs && len(cs) == 1 && c.src != ".":
+			return c.src, true // COPY .yarn/releases/ .yarn/releases/: the folder itself
 		case c.dir && under(img, ci.abs) && img != ci.abs:
 			return path.Join(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/")), true
 		case !c.dir && (img == c.target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(c.src)))):
