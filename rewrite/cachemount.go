@@ -12,6 +12,7 @@ package rewrite
 // image is that the download cache is no longer in it.
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -203,6 +204,11 @@ func runCacheMount(p *Pass) {
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
 				continue
 			}
+			if k := p.pnpmFetch(in); k != nil && inst.Manager == manifests.Pnpm {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line())})
+				continue
+			}
 			if inst.NoCache != "" {
 				reported[inst.Manager.Name] = true
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + inst.NoCache})
@@ -284,6 +290,35 @@ func runCacheMount(p *Pass) {
 // that is not a recognized command, or a later stage that builds on this one.
 func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string {
 	stage := p.File.Stages[in.Stage]
+	for _, k := range stage {
+		if k.Keyword() != "run" {
+			continue
+		}
+		els, _ := p.File.elements(k)
+		uses := false
+		for _, e := range els {
+			uses = uses || e.install != nil && e.install.Manager == m
+		}
+		if !uses {
+			continue
+		}
+		// An earlier step that kept the cache in the image: a mount here would hide it.
+		if k.Index < in.Index && !covered(cacheMounts(k), target) && !p.mountPlanned(k, target) {
+			return fmt.Sprintf("the RUN on line %d keeps it in the image, and a mount here would hide that copy", k.Line())
+		}
+		// A download with credentials: a later step without them would find the mount empty
+		// whenever the download's layer comes from the cache (cache mounts are not exported).
+		if run, ok := k.Cmd.(*instructions.RunCommand); ok {
+			for _, mt := range instructions.GetMounts(run) {
+				if mt.Type == instructions.MountTypeSecret || mt.Type == instructions.MountTypeSSH {
+					return fmt.Sprintf("the RUN on line %d downloads with credentials (a %s mount) that other steps lack, so they must find the modules in the image", k.Line(), mt.Type)
+				}
+			}
+		}
+	}
+	if why := p.runsAtRuntime(in, target); why != "" {
+		return why
+	}
 	for _, k := range stage[in.Index-stage[0].Index+1:] {
 		if k.Keyword() != "run" {
 			continue
@@ -413,4 +448,71 @@ func plainPath(p string) bool {
 		}
 	}
 	return true
+}
+
+// mountPlanned reports whether this round's cache-mount findings already mount target on k
+// (rules run in file order, so an earlier step's mount is known).
+func (p *Pass) mountPlanned(k *Instr, target string) bool {
+	return slices.Contains(p.shared.adding[k], target)
+}
+
+// runsAtRuntime says why a persistent cache must stay in an image that may use it when it
+// runs: a stage no later stage builds on (so it may be the image that ships) on the
+// official golang image, whose command is go or a Go development tool, or the image's
+// default shell.
+func (p *Pass) runsAtRuntime(in *Instr, target string) string {
+	stage := p.File.Stages[in.Stage]
+	fs, ok := stage[0].Cmd.(*instructions.Stage)
+	if !ok || officialName(fs.BaseName) != "golang" {
+		return ""
+	}
+	name := strings.ToLower(fs.Name)
+	for _, st := range p.File.Stages[in.Stage+1:] {
+		if later, ok := st[0].Cmd.(*instructions.Stage); ok {
+			if base := strings.ToLower(later.BaseName); base == name && name != "" || base == fmt.Sprint(in.Stage) {
+				return "" // built on: readLater looks at that stage
+			}
+		}
+		for _, k := range st {
+			if c, ok := k.Cmd.(*instructions.CopyCommand); ok && c.From != "" && (strings.EqualFold(c.From, name) || c.From == fmt.Sprint(in.Stage)) {
+				return "" // a build stage whose results are copied out
+			}
+		}
+	}
+	command := "" // the golang image's default command is bash
+	for _, k := range stage {
+		switch c := k.Cmd.(type) {
+		case *instructions.CmdCommand:
+			command = firstCommandWord(c.CmdLine)
+		case *instructions.EntrypointCommand:
+			command = firstCommandWord(c.CmdLine)
+		}
+	}
+	switch path.Base(command) {
+	case "", "go", "air", "dlv", "reflex", "CompileDaemon", "gow", "realize", "gin", "make", "bash", "sh":
+		return fmt.Sprintf("this golang stage is an image of its own, which may build Go code when it runs (its command: %s)", cmp.Or(command, "the default shell"))
+	}
+	return ""
+}
+
+// firstCommandWord is the program a CMD or ENTRYPOINT runs.
+func firstCommandWord(cmdLine []string) string {
+	if len(cmdLine) == 0 {
+		return ""
+	}
+	w, _, _ := strings.Cut(strings.TrimSpace(cmdLine[0]), " ")
+	return w
+}
+
+// pnpmFetch returns the RUN of in's stage that runs pnpm fetch, if any.
+func (p *Pass) pnpmFetch(in *Instr) *Instr {
+	for _, k := range p.File.Stages[in.Stage] {
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if e.cmd != nil && e.cmd.Name() == "pnpm" && len(e.cmd.Args) > 1 && e.cmd.Args[1] == "fetch" {
+				return k
+			}
+		}
+	}
+	return nil
 }
