@@ -519,11 +519,16 @@ func (f *File) accounts(st *State, file *syntax.File) *State {
 
 var accountCommands = map[string]bool{"useradd": true, "adduser": true, "groupadd": true, "addgroup": true}
 
-func recordAccount(st *State, cmd *manifests.Cmd) {
+// account is what a useradd, adduser, groupadd or addgroup command says.
+type account struct {
+	group              bool
+	who, id, gid, home string
+	create, noCreate   bool
+}
+
+func parseAccount(cmd *manifests.Cmd) account {
 	name := cmd.Name()
-	isGroup := name == "groupadd" || name == "addgroup"
-	var id, gid, home, who string
-	create := false
+	r := account{group: name == "groupadd" || name == "addgroup"}
 	for i := 1; i < len(cmd.Args); i++ {
 		a := cmd.Args[i]
 		val := func() string {
@@ -538,20 +543,29 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 		}
 		switch {
 		case a == "-u" || a == "--uid" || strings.HasPrefix(a, "--uid="):
-			id = val()
-		case a == "-g" || a == "--gid" || a == "-G" && isGroup || strings.HasPrefix(a, "--gid=") || a == "--ingroup":
-			gid = val()
+			r.id = val()
+		case a == "-g" || a == "--gid" || a == "-G" && r.group || strings.HasPrefix(a, "--gid=") || a == "--ingroup":
+			r.gid = val()
 		case a == "-d" || a == "--home-dir" || a == "--home" || a == "-h" && name == "adduser" || strings.HasPrefix(a, "--home-dir=") || strings.HasPrefix(a, "--home="):
-			home = val()
+			r.home = val()
 		case a == "-m" || a == "--create-home":
-			create = true
+			r.create = true
+		case a == "-M" || a == "--no-create-home" || a == "-H" && name == "adduser":
+			r.noCreate = true
 		case a == "-s" || a == "--shell" || a == "-c" || a == "--comment" || a == "-G" || a == "--groups" || a == "-k" || a == "--gecos" || a == "-K":
 			val()
 		case strings.HasPrefix(a, "-"):
 		default:
-			who = a
+			r.who = a
 		}
 	}
+	return r
+}
+
+func recordAccount(st *State, cmd *manifests.Cmd) {
+	a := parseAccount(cmd)
+	isGroup, who, id, gid, home := a.group, a.who, a.id, a.gid, a.home
+	create, name := a.create, cmd.Name()
 	if who == "" {
 		return
 	}

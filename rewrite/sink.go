@@ -824,6 +824,18 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 		return "", nil, nil, false // e.g. poetry config virtualenvs.create false
 	}
 	name := e.cmd.Name()
+	if name == "useradd" || name == "adduser" {
+		// The home folder: useradd makes it with -m (or by its login.defs), adduser always,
+		// unless told not to. Made before or after the copy, it differs in owner and files.
+		a := parseAccount(e.cmd)
+		home := a.home
+		if home == "" && a.who != "" {
+			home = "/home/" + a.who
+		}
+		if h := resolve(cwd, home); home != "" && !a.noCreate && (under(h, ci.abs) || under(ci.abs, h)) {
+			return fmt.Sprintf("%s creates the home folder %s, where %s copies files (which comes first decides its owner and contents)", name, h, ci.text), nil, nil, false
+		}
+	}
 	skip, ok := freeCommands[name]
 	if !ok || !e.cmd.Literal() || (e.call != nil && (!redirectsOnlyToNull(e.stmt) || len(e.call.Assigns) > 0)) {
 		return fmt.Sprintf("runs %s, which may read the source", name), nil, nil, false
