@@ -491,9 +491,18 @@ func (ci *copyInfo) movable() bool {
 	return true
 }
 
-// siblingCopies names another Dockerfile of the context that copies entry by name (COPY
-// node_modules ./node_modules): an ignore entry for it would break that build.
+// siblingCopies names a build that needs entry from the context, so that an ignore entry
+// for it would break that build: another Dockerfile of the context, or another stage of
+// this one, that copies it by name (COPY node_modules ./node_modules), or that copies the
+// folder holding it (COPY . .) in a stage that installs nothing and gets no such folder
+// from another stage (an image built from dependencies installed on the CI runner).
 func (p *Pass) siblingCopies(entry string) string {
+	if line, note := stagesNeeding(p.File, entry); line > 0 {
+		if note != "" {
+			return fmt.Sprintf("line %d (%s)", line, note)
+		}
+		return fmt.Sprintf("line %d", line)
+	}
 	for _, sib := range p.Context.Siblings() {
 		data, err := os.ReadFile(sib)
 		if err != nil || CheckInput(sib, data) != nil {
@@ -503,26 +512,55 @@ func (p *Pass) siblingCopies(entry string) string {
 		if err != nil {
 			continue
 		}
-		for _, in := range f.Instrs {
+		if line, note := stagesNeeding(f, entry); line > 0 {
+			if note != "" {
+				return fmt.Sprintf("%s (line %d, %s)", filepath.Base(sib), line, note)
+			}
+			return fmt.Sprintf("%s (line %d)", filepath.Base(sib), line)
+		}
+	}
+	return ""
+}
+
+// stagesNeeding returns the line of the first instruction of f that needs entry from the
+// context (see siblingCopies), with a note on why when it does not name it, or 0.
+func stagesNeeding(f *File, entry string) (int, string) {
+	base := path.Base(entry)
+	for _, stage := range f.Stages {
+		installs, provided := false, false
+		for _, in := range stage {
+			els, _ := f.elements(in)
+			for _, e := range els {
+				installs = installs || e.install != nil && len(e.install.Outputs) > 0
+			}
+		}
+		for _, in := range stage {
 			var srcs []string
 			switch c := in.Cmd.(type) {
 			case *instructions.CopyCommand:
-				if c.From == "" {
-					srcs = c.SourcePaths
+				if c.From != "" {
+					for _, s := range append(append([]string(nil), c.SourcePaths...), c.DestPath) {
+						provided = provided || strings.Contains(s, base) // COPY --from=deps /app/node_modules ./node_modules
+					}
+					continue
 				}
+				srcs = c.SourcePaths
 			case *instructions.AddCommand:
 				srcs = c.SourcePaths
 			}
 			for _, s := range srcs {
 				s = path.Clean(strings.TrimPrefix(s, "/"))
 				ok, _ := path.Match(s, entry)
-				if s != "." && (ok || under(s, entry) || under(entry, s)) {
-					return fmt.Sprintf("%s (line %d)", filepath.Base(sib), in.Line())
+				if s != "." && (ok || under(s, entry)) {
+					return in.Line(), "" // by name
+				}
+				if (s == "." || under(entry, s)) && !installs && !provided {
+					return in.Line(), "in a stage that installs nothing"
 				}
 			}
 		}
 	}
-	return ""
+	return 0, ""
 }
 
 // isAround reports whether text is one of the commands cachefix wraps around an install
