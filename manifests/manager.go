@@ -134,6 +134,9 @@ type Cmd struct {
 	// (a command substitution, an unset variable), and Args[i] is then "".
 	Args []string
 	Lit  []bool
+	// Arg[i] is true where word i takes its value from a build argument, which a build
+	// may override (--build-arg): the value is only the ARG's default. It may be nil.
+	Arg []bool
 	// Env looks up the environment the command runs in (ENV and ARG in effect).
 	Env Lookup
 }
@@ -157,7 +160,16 @@ func (c *Cmd) Literal() bool {
 }
 
 // Sub returns the command from word i on, as its own Cmd (for "python -m pip install").
-func (c *Cmd) Sub(i int) *Cmd { return &Cmd{Args: c.Args[i:], Lit: c.Lit[i:], Env: c.Env} }
+func (c *Cmd) Sub(i int) *Cmd {
+	sub := &Cmd{Args: c.Args[i:], Lit: c.Lit[i:], Env: c.Env}
+	if c.Arg != nil {
+		sub.Arg = c.Arg[i:]
+	}
+	return sub
+}
+
+// FromArg reports whether word i takes its value from a build argument.
+func (c *Cmd) FromArg(i int) bool { return i < len(c.Arg) && c.Arg[i] }
 
 // flagArgs walks args after a subcommand, calling fn for each word with its index; a flag
 // that takes a value gets it as val (from "--flag=v" or the next word).

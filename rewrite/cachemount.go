@@ -115,6 +115,10 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		dirs = inst.Manager.Caches(in.State.Lookup)
 	}
 	var out []mountSpec
+	user, _, _ := strings.Cut(in.State.User, ":")
+	if acc, ok := in.State.Users[user]; ok && acc.UID == argID {
+		return nil, fmt.Sprintf("USER %s: its uid comes from a build argument, which a build may override, so no mount can be added that it can surely write", in.State.User)
+	}
 	if img, ok := strings.CutPrefix(in.State.User, baseUserMark); ok {
 		return nil, fmt.Sprintf("the base image %s runs as a non-root user whose uid and home cachefix does not know (add USER with a known uid to the Dockerfile)", img)
 	}

@@ -104,6 +104,9 @@ type State struct {
 	// Users are the users and groups created so far (useradd/groupadd with explicit ids).
 	Users  map[string]Account
 	Groups map[string]string
+	// Args names the variables of Env that are build arguments (a later ENV of the same
+	// name makes it fixed again): their values are only defaults.
+	Args map[string]bool
 }
 
 // Account is a user created in the Dockerfile.
@@ -131,6 +134,10 @@ func (st *State) clone() *State {
 	n.Groups = make(map[string]string, len(st.Groups))
 	for k, v := range st.Groups {
 		n.Groups[k] = v
+	}
+	n.Args = make(map[string]bool, len(st.Args))
+	for k, v := range st.Args {
+		n.Args[k] = v
 	}
 	return &n
 }
@@ -435,6 +442,7 @@ func (f *File) step(st *State, in *Instr) *State {
 	case *instructions.EnvCommand:
 		st = st.clone()
 		for _, kv := range c.Env {
+			delete(st.Args, kv.Key)
 			if v, ok := f.expandWord(st, kv.Value); ok {
 				st.Env[kv.Key] = &v
 			} else {
@@ -451,6 +459,9 @@ func (f *File) step(st *State, in *Instr) *State {
 	case *instructions.ArgCommand:
 		st = st.clone()
 		for _, kv := range c.Args {
+			if _, isEnv := st.Env[kv.Key]; !isEnv || st.Args[kv.Key] {
+				st.Args[kv.Key] = true // an ARG does not override an ENV of the same name
+			}
 			if kv.Value == nil {
 				// ARG NAME in a stage takes the default of a global ARG NAME=value.
 				st.Env[kv.Key] = nil
@@ -477,10 +488,10 @@ func (f *File) step(st *State, in *Instr) *State {
 		}
 	case *instructions.UserCommand:
 		st = st.clone()
-		if u, ok := f.expandWord(st, c.User); ok {
+		if u, ok := f.expandWord(st, c.User); ok && !mentionsArg(c.User, st) {
 			st.User = u
 		} else {
-			st.User = "$unknown"
+			st.User = "$unknown" // unset, or a build argument's default that a build may override
 		}
 	case *instructions.RunCommand:
 		if in.Run != nil && in.Run.Shell != nil {
@@ -519,6 +530,9 @@ func (f *File) accounts(st *State, file *syntax.File) *State {
 
 var accountCommands = map[string]bool{"useradd": true, "adduser": true, "groupadd": true, "addgroup": true}
 
+// argID stands for a uid or gid taken from a build argument.
+const argID = "$arg"
+
 // account is what a useradd, adduser, groupadd or addgroup command says.
 type account struct {
 	group              bool
@@ -543,9 +557,13 @@ func parseAccount(cmd *manifests.Cmd) account {
 		}
 		switch {
 		case a == "-u" || a == "--uid" || strings.HasPrefix(a, "--uid="):
-			r.id = val()
+			if r.id = val(); cmd.FromArg(i) {
+				r.id = argID // a build argument's default: the build may pass another uid
+			}
 		case a == "-g" || a == "--gid" || a == "-G" && r.group || strings.HasPrefix(a, "--gid=") || a == "--ingroup":
-			r.gid = val()
+			if r.gid = val(); cmd.FromArg(i) {
+				r.gid = argID
+			}
 		case a == "-d" || a == "--home-dir" || a == "--home" || a == "-h" && name == "adduser" || strings.HasPrefix(a, "--home-dir=") || strings.HasPrefix(a, "--home="):
 			r.home = val()
 		case a == "-m" || a == "--create-home":
@@ -588,7 +606,7 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 	if !isNumber(gid) {
 		gid = ""
 	}
-	if !isNumber(id) {
+	if !isNumber(id) && id != argID {
 		id = ""
 	}
 	if home == "" && (create || name == "adduser") {
@@ -605,8 +623,21 @@ func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 		s, err := expand.Literal(cfg, w)
 		cmd.Args = append(cmd.Args, s)
 		cmd.Lit = append(cmd.Lit, err == nil)
+		cmd.Arg = append(cmd.Arg, len(st.Args) > 0 && usesArg(w, st))
 	}
 	return cmd
+}
+
+// usesArg reports whether a word reads a build argument.
+func usesArg(w *syntax.Word, st *State) bool {
+	found := false
+	syntax.Walk(w, func(n syntax.Node) bool {
+		if pe, ok := n.(*syntax.ParamExp); ok && pe.Param != nil && st.Args[pe.Param.Value] {
+			found = true
+		}
+		return !found
+	})
+	return found
 }
 
 // stateEnviron shows a State's variables to the shell expander, as exported strings.
@@ -774,4 +805,17 @@ func (f *File) openEnd(in *Instr) int {
 		return 0
 	}
 	return 0
+}
+
+// mentionsArg reports whether Dockerfile text refers to one of the state's build arguments.
+func mentionsArg(text string, st *State) bool {
+	if !strings.Contains(text, "$") {
+		return false
+	}
+	for k, isArg := range st.Args {
+		if isArg && (strings.Contains(text, "$"+k) || strings.Contains(text, "${"+k)) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"fmt"
 	"io"
 	"path"
 	"strings"
@@ -115,8 +116,27 @@ func (f *File) element(in *Instr, st *syntax.Stmt) element {
 	e.cmd = literalCmd(call, in.State)
 	if inst, ok := manifests.Recognize(e.cmd); ok {
 		e.install = inst
+		argInputs(inst)
 	}
 	return e
+}
+
+// argInputs marks an install that reads a file named through a build argument as reading
+// the source: another --build-arg value reads another file (pip install -r
+// requirements/${ENVIRONMENT}.txt), one that a manifest copy of the default would miss.
+func argInputs(inst *manifests.Install) {
+	c := inst.Cmd
+	for i, a := range c.Args {
+		if !c.FromArg(i) || inst.NeedsSource != "" {
+			continue
+		}
+		for _, in := range append(append([]string(nil), inst.Inputs...), inst.Optional...) {
+			if strings.Contains(a, in) {
+				inst.NeedsSource = fmt.Sprintf("it reads %s, a file named by a build argument: another --build-arg value would read another file", in)
+				break
+			}
+		}
+	}
 }
 
 // wordSpan returns the file offsets of word i of an element's command.
