@@ -119,6 +119,9 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 	if acc, ok := in.State.Users[user]; ok && acc.UID == argID {
 		return nil, fmt.Sprintf("USER %s: its uid comes from a build argument, which a build may override, so no mount can be added that it can surely write", in.State.User)
 	}
+	if in.State.User == "$unknown" {
+		return nil, "its USER names a build argument or a variable without a value, so its uid is not known and no mount can be added that it can surely write"
+	}
 	if img, ok := strings.CutPrefix(in.State.User, baseUserMark); ok {
 		return nil, fmt.Sprintf("the base image %s runs as a non-root user whose uid and home cachefix does not know (add USER with a known uid to the Dockerfile)", img)
 	}

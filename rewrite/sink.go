@@ -323,6 +323,15 @@ loop:
 // when a later install of the stage reads manifests, so that the skip is not silent.
 func (p *Pass) declineCopy(stage []*Instr, i int) *sinkPlan {
 	w := stage[i]
+	if sd, ok := copySources(w); ok && len(sd) > 0 {
+		all := true
+		for _, s := range sd {
+			all = all && !strings.Contains(s, "$") && manifests.IsManifest(path.Clean(s))
+		}
+		if all {
+			return nil // COPY --chown=$UID package.json ./: a manifest copy, already first
+		}
+	}
 	for _, k := range stage[i+1:] {
 		els, _ := p.File.elements(k)
 		for _, e := range els {
@@ -1062,4 +1071,15 @@ func (p *Pass) destText(ci *copyInfo, dir string) string {
 		return rel
 	}
 	return path.Join(base, rel)
+}
+
+// copySources returns the source paths of a COPY or ADD from the context.
+func copySources(in *Instr) ([]string, bool) {
+	switch c := in.Cmd.(type) {
+	case *instructions.CopyCommand:
+		return c.SourcePaths, c.From == ""
+	case *instructions.AddCommand:
+		return c.SourcePaths, true
+	}
+	return nil, false
 }
