@@ -30,6 +30,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -883,6 +884,13 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 			return fmt.Sprintf("%s creates the home folder %s, where %s copies files (which comes first decides its owner and contents)", name, h, ci.text), nil, nil, false
 		}
 	}
+	if name == "find" && e.cmd.Literal() && e.call != nil && redirectsOnlyToNull(e.stmt) && len(e.call.Assigns) == 0 {
+		if why, free := findOutside(e.cmd, cwd, ci); free {
+			return "", nil, nil, false // find /usr/local -name __pycache__ -exec rm -rf {} +
+		} else if why != "" {
+			return why, nil, nil, false
+		}
+	}
 	skip, ok := freeCommands[name]
 	if !ok || !e.cmd.Literal() || (e.call != nil && (!redirectsOnlyToNull(e.stmt) || len(e.call.Assigns) > 0)) {
 		return fmt.Sprintf("runs %s, which may read the source", name), nil, nil, false
@@ -1082,4 +1090,34 @@ func copySources(in *Instr) ([]string, bool) {
 		return c.SourcePaths, true
 	}
 	return nil, false
+}
+
+// findOutside judges a find command: it reads nothing of the project when its start
+// folders are outside the copy (and do not hold it) and it only prints, deletes or runs
+// rm, chmod or chown on what it finds. why names a start folder that meets the copy.
+func findOutside(c *manifests.Cmd, cwd string, ci *copyInfo) (why string, free bool) {
+	args := c.Args[1:]
+	var starts []string
+	for len(args) > 0 && !strings.HasPrefix(args[0], "-") && args[0] != "(" && args[0] != "!" {
+		starts, args = append(starts, args[0]), args[1:]
+	}
+	if len(starts) == 0 {
+		starts = []string{"."}
+	}
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "-exec", "-execdir":
+			if i+1 >= len(args) || !slices.Contains([]string{"rm", "chmod", "chown"}, path.Base(args[i+1])) {
+				return "", false
+			}
+		case "-ok", "-okdir", "-fprint", "-fprint0", "-fprintf", "-fls":
+			return "", false
+		}
+	}
+	for _, s := range starts {
+		if t := resolve(cwd, s); under(t, ci.abs) || under(ci.abs, t) {
+			return fmt.Sprintf("runs find on %s, which holds the copied files", s), false
+		}
+	}
+	return "", true
 }
