@@ -37,8 +37,8 @@ var Go = &Manager{
 		if len(in.Inputs) == 0 || in.Inputs[0] != "go.mod" {
 			return
 		}
-		if _, err := read("go.work"); err == nil {
-			in.NeedsSource = "go.work lists workspace modules whose go.mod files the download reads"
+		if work := goWork(in, read); work != "" {
+			in.NeedsSource = work + " lists workspace modules whose go.mod files the download reads"
 			return
 		}
 		data, err := read("go.mod")
@@ -86,4 +86,29 @@ func allVersioned(ops []string) bool {
 		}
 	}
 	return true
+}
+
+// goWork returns the workspace file the go command would use, as read found it, or "".
+// Like go, it looks for go.work in the working directory and every folder above it, unless
+// GOWORK is off or names the file itself.
+func goWork(in *Install, read Reader) string {
+	if in.Cmd == nil {
+		return "" // not recognized from a command: nothing to look up from
+	}
+	names := upward("go.work")
+	if v, ok := in.Cmd.lookup("GOWORK"); ok {
+		switch v {
+		case "off":
+			return ""
+		case "", "auto":
+		default:
+			names = []string{v}
+		}
+	}
+	for _, n := range names {
+		if _, err := read(n); err == nil {
+			return n
+		}
+	}
+	return ""
 }

@@ -16,7 +16,9 @@ type packageJSON struct {
 	DevDependencies      map[string]string `json:"devDependencies"`
 	OptionalDependencies map[string]string `json:"optionalDependencies"`
 	Workspaces           json.RawMessage   `json:"workspaces"`
-	Pnpm                 struct {
+	// Prisma is Prisma's own key ({"schema": "db/schema.prisma"}).
+	Prisma json.RawMessage `json:"prisma"`
+	Pnpm   struct {
 		PatchedDependencies map[string]string `json:"patchedDependencies"`
 	} `json:"pnpm"`
 }
@@ -75,6 +77,144 @@ func followPackageJSON(in *Install, read Reader) {
 			}
 		}
 	}
+	if ignoreScripts {
+		return // the dependencies' install scripts below do not run either
+	}
+	if why := pj.prisma(); why != "" {
+		in.NeedsSource = why
+		return
+	}
+	if pj.dependsOn("puppeteer") {
+		for _, name := range puppeteerConfigs {
+			for _, up := range upward(name) {
+				if _, err := read(up); err == nil {
+					in.NeedsSource = fmt.Sprintf("puppeteer's install reads its configuration from the project (%s), which may also have it download Chrome into a project folder", up)
+					return
+				}
+			}
+		}
+	}
+}
+
+// dependsOn reports whether package.json lists name among its dependencies of any kind.
+func (pj *packageJSON) dependsOn(name string) bool {
+	for _, deps := range []map[string]string{pj.Dependencies, pj.DevDependencies, pj.OptionalDependencies} {
+		if _, ok := deps[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// prisma says why an install of a project that uses Prisma reads the source, or "":
+// @prisma/client's postinstall runs prisma generate, which reads the project's schema
+// (prisma/schema.prisma, or where package.json's "prisma": {"schema": ...} points).
+func (pj *packageJSON) prisma() string {
+	key := len(pj.Prisma) > 0 && string(pj.Prisma) != "null"
+	schema := "prisma/schema.prisma"
+	if key {
+		var cfg struct {
+			Schema string `json:"schema"`
+		}
+		if json.Unmarshal(pj.Prisma, &cfg) == nil && cfg.Schema != "" {
+			schema = cfg.Schema
+		}
+	}
+	switch {
+	case pj.dependsOn("@prisma/client"):
+		return fmt.Sprintf("@prisma/client runs prisma generate on install, which reads the Prisma schema from the project (%s)", schema)
+	case pj.dependsOn("prisma"):
+		return fmt.Sprintf("package.json depends on prisma, whose install runs prisma generate, which reads the Prisma schema from the project (%s)", schema)
+	case key:
+		return fmt.Sprintf("package.json configures Prisma (its \"prisma\" key): the install runs prisma generate, which reads the Prisma schema from the project (%s)", schema)
+	}
+	return ""
+}
+
+// puppeteerConfigs are the files puppeteer's install looks for its configuration in
+// (cosmiconfig's search places for "puppeteer", package.json aside): they may name a
+// download folder inside the project, or skip the download.
+var puppeteerConfigs = []string{
+	".puppeteerrc", ".puppeteerrc.json", ".puppeteerrc.yaml", ".puppeteerrc.yml",
+	".puppeteerrc.js", ".puppeteerrc.ts", ".puppeteerrc.cjs", ".puppeteerrc.mjs",
+	".config/puppeteerrc", ".config/puppeteerrc.json", ".config/puppeteerrc.yaml", ".config/puppeteerrc.yml",
+	".config/puppeteerrc.js", ".config/puppeteerrc.ts", ".config/puppeteerrc.cjs", ".config/puppeteerrc.mjs",
+	"puppeteer.config.js", "puppeteer.config.ts", "puppeteer.config.cjs", "puppeteer.config.mjs",
+}
+
+// upLevels is how many folders above the working directory a search for a file that tools
+// look for upward goes (go.work, a parent's lockfile). read resolves "../" past the root
+// to the root itself, so a deeper search costs reads but finds nothing new.
+const upLevels = 16
+
+// upward lists name in the working directory, then in each folder above it, then at the
+// root, as read takes them ("go.work", "../go.work", ..., "/go.work").
+func upward(name string) []string {
+	out := make([]string, 0, upLevels+2)
+	for i := 0; i <= upLevels; i++ {
+		out = append(out, strings.Repeat("../", i)+name)
+	}
+	return append(out, "/"+name)
+}
+
+// missingLock sets NeedsSource, and reports true, when a frozen install (npm ci, yarn
+// --frozen-lockfile, pnpm --frozen-lockfile) runs where none of the lockfiles it requires
+// can be read, here or in a folder above (a workspace root's lockfile serves its members).
+// The build then fails, or the Dockerfile is meant for another build context (a monorepo
+// service built from the repository's root): either way only the source copy shows what
+// the install reads. A missing package.json is left to the rule, which reports it.
+func missingLock(in *Install, read Reader, what string, locks ...string) bool {
+	if in.NeedsSource != "" || len(in.Outputs) == 0 {
+		return false
+	}
+	if _, err := read("package.json"); err != nil {
+		return false
+	}
+	for _, l := range locks {
+		if _, err := read(l); err == nil {
+			return false
+		}
+	}
+	for _, l := range locks {
+		for _, up := range upward(l)[1:] {
+			if _, err := read(up); err == nil {
+				return false
+			}
+		}
+	}
+	in.NeedsSource = fmt.Sprintf("%s needs %s, which the build context does not have: the build probably uses another context (pass --context)", what, strings.Join(locks, " or "))
+	return true
+}
+
+// frozen reports whether the install was given one of flags, not set to false.
+func frozen(c *Cmd, flags ...string) bool {
+	on := false
+	for i, a := range c.Args {
+		if !c.Lit[i] {
+			continue
+		}
+		for _, f := range flags {
+			if a == f || a == f+"=true" {
+				on = true
+			} else if a == f+"=false" || a == "--no-"+strings.TrimPrefix(f, "--") {
+				on = false
+			}
+		}
+	}
+	return on
+}
+
+// yamlTopKey reports whether YAML data has key at the top level (no indentation), with
+// or without quotes.
+func yamlTopKey(data []byte, key string) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		for _, k := range []string{key, `"` + key + `"`, "'" + key + "'"} {
+			if rest, ok := strings.CutPrefix(l, k); ok && strings.HasPrefix(strings.TrimLeft(rest, " \t"), ":") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func hasFlag(c *Cmd, names ...string) bool {
@@ -160,7 +300,12 @@ var Npm = &Manager{
 		}
 		return nil, false
 	},
-	Follow: followPackageJSON,
+	Follow: func(in *Install, read Reader) {
+		if in.Wipes && missingLock(in, read, "npm ci", "package-lock.json", "npm-shrinkwrap.json") {
+			return
+		}
+		followPackageJSON(in, read)
+	},
 	Caches: func(env Lookup) []CacheDir {
 		for _, v := range []string{"npm_config_cache", "NPM_CONFIG_CACHE"} {
 			if d, ok := envDir(env, v); ok {
@@ -177,7 +322,7 @@ var Npm = &Manager{
 // Yarn is yarn install (yarn v1; berry projects are recognized but get no mount).
 var Yarn = &Manager{
 	Name:  "yarn",
-	Files: []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**"},
+	Files: []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "yarn" && c.Name() != "yarnpkg" {
 			return nil, false
@@ -196,7 +341,25 @@ var Yarn = &Manager{
 		return nil, false
 	},
 	Follow: func(in *Install, read Reader) {
-		followPackageJSON(in, read)
+		flag := ""
+		for _, f := range []string{"--frozen-lockfile", "--immutable"} {
+			if flag == "" && frozen(in.Cmd, f) {
+				flag = f
+			}
+		}
+		if flag == "" || !missingLock(in, read, "yarn install "+flag, "yarn.lock") {
+			followPackageJSON(in, read)
+		}
+		if in.NeedsSource == "" && len(in.Outputs) > 0 {
+			// Plug'n'Play files are what a berry install writes, not what it reads: copied
+			// after the install, the context's would replace the ones it just made.
+			for _, f := range []string{".pnp.cjs", ".pnp.loader.mjs"} {
+				if _, err := read(f); err == nil {
+					in.NeedsSource = fmt.Sprintf("the context holds Yarn Plug'n'Play files (%s) that the install regenerates; copied after it they would replace the container's", f)
+					break
+				}
+			}
+		}
 		if _, err := read(".yarnrc.yml"); err == nil {
 			in.NoCache = "yarn 2+ (.yarnrc.yml) keeps its cache where .yarnrc.yml says"
 		}
@@ -240,8 +403,18 @@ var Pnpm = &Manager{
 			in.NeedsSource = "pnpm-workspace.yaml declares workspace packages, whose package.json files the install reads"
 			return
 		}
-		if len(in.Outputs) > 0 {
+		if len(in.Outputs) > 0 && !(frozen(in.Cmd, "--frozen-lockfile") && missingLock(in, read, "pnpm install --frozen-lockfile", "pnpm-lock.yaml")) {
 			followPackageJSON(in, read)
+		}
+		if in.NeedsSource == "" {
+			// pnpm 10 declares patches in pnpm-workspace.yaml; the lockfile records them
+			// wherever they are declared. Either way the install (pnpm fetch too) hashes
+			// and applies the patch files, which are part of the source.
+			if ws, err := read("pnpm-workspace.yaml"); err == nil && yamlTopKey(ws, "patchedDependencies") {
+				in.NeedsSource = "pnpm-workspace.yaml patches dependencies with files from the project (patchedDependencies)"
+			} else if lock, err := read("pnpm-lock.yaml"); err == nil && yamlTopKey(lock, "patchedDependencies") {
+				in.NeedsSource = "pnpm-lock.yaml patches dependencies with files from the project (patchedDependencies)"
+			}
 		}
 		if hasFlag(in.Cmd, "--store-dir") {
 			in.NoCache = "the install names its own --store-dir"
@@ -264,7 +437,10 @@ var Pnpm = &Manager{
 }
 
 // yarnFiles are what a yarn install reads beside package.json, when present.
-var yarnFiles = []string{"yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarn/releases", ".yarn/plugins", ".yarn/patches", ".pnp.cjs", ".pnp.loader.mjs"}
+// .yarnclean lists what yarn v1's autoclean deletes from node_modules. Plug'n'Play's
+// .pnp.cjs and .pnp.loader.mjs are not here: the install writes them (see Yarn's Follow).
+// .yarn/cache is a zero-install project's committed package cache, which the install reads.
+var yarnFiles = []string{"yarn.lock", ".yarnrc", ".yarnrc.yml", ".yarnclean", ".yarn/releases", ".yarn/plugins", ".yarn/patches", ".yarn/cache"}
 
 // yarnLock marks a yarn install that may update yarn.lock.
 func yarnLock(c *Cmd, in *Install, ok bool) (*Install, bool) {

@@ -1,0 +1,3 @@
+module example.com/platform/libs/auth
+
+go 1.23

@@ -1,0 +1,3 @@
+const nodemailer = require("nodemailer");
+
+console.log("notifier up", typeof nodemailer.createTransport);
