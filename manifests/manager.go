@@ -323,23 +323,6 @@ func tomlHasTable(data []byte, name string) bool {
 	return false
 }
 
-// tomlPathDeps reports the first TOML line that names a local path dependency (path = "..."),
-// or "".
-func tomlPathDeps(data []byte) string {
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
-		if strings.HasPrefix(l, "#") {
-			continue
-		}
-		for _, k := range []string{"path =", "path=", "{path", "{ path"} {
-			if strings.Contains(l, k) {
-				return l
-			}
-		}
-	}
-	return ""
-}
-
 // isFalse reports whether an environment value means false.
 func isFalse(v string) bool {
 	switch strings.ToLower(strings.TrimSpace(v)) {

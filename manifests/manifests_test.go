@@ -115,16 +115,16 @@ func TestFollow(t *testing.T) {
 			"requirements.txt": "pkg @ https://example.org/pkg-1.0.tar.gz\n-e git+https://example.org/x.git#egg=x\n",
 		}, "requirements.txt", ""},
 		{"npm_postinstall", "npm ci", map[string]string{
-			"package.json": `{"scripts":{"postinstall":"node gen.js"}}`,
+			"package.json": `{"scripts":{"postinstall":"node gen.js"}}`, "package-lock.json": `{}`,
 		}, "package.json", `the "postinstall" script`},
 		{"npm_ignore_scripts", "npm ci --ignore-scripts", map[string]string{
-			"package.json": `{"scripts":{"prepare":"husky"}}`,
+			"package.json": `{"scripts":{"prepare":"husky"}}`, "package-lock.json": `{}`,
 		}, "package.json", ""},
 		{"npm_file_dependency", "npm ci", map[string]string{
-			"package.json": `{"dependencies":{"lib":"file:./vendor/lib"}}`,
+			"package.json": `{"dependencies":{"lib":"file:./vendor/lib"}}`, "package-lock.json": `{}`,
 		}, "package.json", "local package (lib: file:./vendor/lib)"},
 		{"npm_workspaces", "npm ci", map[string]string{
-			"package.json": `{"workspaces":["packages/*"]}`,
+			"package.json": `{"workspaces":["packages/*"]}`, "package-lock.json": `{}`,
 		}, "package.json", "workspaces"},
 		{"poetry_package_mode_false", "poetry install", map[string]string{
 			"pyproject.toml": "[tool.poetry]\nname = \"x\"\npackage-mode = false\n",
@@ -141,6 +141,107 @@ func TestFollow(t *testing.T) {
 		{"pnpm_settings_only_workspace_file", "pnpm install", map[string]string{
 			"package.json": `{}`, "pnpm-workspace.yaml": "onlyBuiltDependencies:\n  - esbuild\n",
 		}, "package.json", ""},
+
+		// Prisma: @prisma/client's postinstall runs prisma generate, which reads the schema.
+		{"prisma_client", "npm ci", map[string]string{
+			"package.json": `{"dependencies":{"@prisma/client":"^5.22.0"}}`, "package-lock.json": `{}`,
+		}, "package.json", "@prisma/client runs prisma generate on install, which reads the Prisma schema from the project (prisma/schema.prisma)"},
+		{"prisma_cli_dev_dependency", "npm ci", map[string]string{
+			"package.json": `{"devDependencies":{"prisma":"^5.22.0"}}`, "package-lock.json": `{}`,
+		}, "package.json", "prisma generate"},
+		{"prisma_schema_key", "yarn install --frozen-lockfile", map[string]string{
+			"package.json": `{"prisma":{"schema":"db/schema.prisma"}}`, "yarn.lock": "",
+		}, "package.json", "(db/schema.prisma)"},
+		{"prisma_ignore_scripts", "npm ci --ignore-scripts", map[string]string{
+			"package.json": `{"dependencies":{"@prisma/client":"^5.22.0"},"prisma":{"schema":"db/schema.prisma"}}`, "package-lock.json": `{}`,
+		}, "package.json", ""},
+		{"prisma_other_scope_is_not_prisma", "npm ci", map[string]string{
+			"package.json": `{"dependencies":{"@prisma/instrumentation":"^5.22.0"}}`, "package-lock.json": `{}`,
+		}, "package.json", ""},
+
+		// Puppeteer reads its configuration file (here or in a folder above) on install.
+		{"puppeteer_config", "npm ci", map[string]string{
+			"package.json": `{"dependencies":{"puppeteer":"^23.0.0"}}`, "package-lock.json": `{}`, ".puppeteerrc.cjs": "module.exports = {}",
+		}, "package.json", "puppeteer's install reads its configuration from the project (.puppeteerrc.cjs)"},
+		{"puppeteer_config_above", "npm ci", map[string]string{
+			"package.json": `{"devDependencies":{"puppeteer":"^23.0.0"}}`, "package-lock.json": `{}`, "../puppeteer.config.ts": "export default {}",
+		}, "package.json", "(../puppeteer.config.ts)"},
+		{"puppeteer_without_config", "npm ci", map[string]string{
+			"package.json": `{"dependencies":{"puppeteer":"^23.0.0"}}`, "package-lock.json": `{}`,
+		}, "package.json", ""},
+		{"puppeteer_ignore_scripts", "npm ci --ignore-scripts", map[string]string{
+			"package.json": `{"dependencies":{"puppeteer":"^23.0.0"}}`, "package-lock.json": `{}`, ".puppeteerrc.json": "{}",
+		}, "package.json", ""},
+		{"puppeteer_config_without_puppeteer", "npm ci", map[string]string{
+			"package.json": `{"dependencies":{"puppeteer-core":"^23.0.0"}}`, "package-lock.json": `{}`, ".puppeteerrc.cjs": "module.exports = {}",
+		}, "package.json", ""},
+
+		// pnpm patches declared in pnpm-workspace.yaml (pnpm 10) or recorded in the lockfile.
+		{"pnpm_workspace_patches", "pnpm install --frozen-lockfile", map[string]string{
+			"package.json": `{}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n",
+			"pnpm-workspace.yaml": "patchedDependencies:\n  express@4.21.2: patches/express@4.21.2.patch\n",
+		}, "package.json", "pnpm-workspace.yaml patches dependencies with files from the project"},
+		{"pnpm_lock_patches", "pnpm install --frozen-lockfile", map[string]string{
+			"package.json": `{}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\n\npatchedDependencies:\n  express@4.21.2:\n    hash: abc\n    path: patches/express@4.21.2.patch\n",
+		}, "package.json", "pnpm-lock.yaml patches dependencies with files from the project"},
+		{"pnpm_fetch_lock_patches", "pnpm fetch", map[string]string{
+			"pnpm-lock.yaml": "lockfileVersion: '9.0'\npatchedDependencies:\n  express@4.21.2: abc\n",
+		}, "pnpm-lock.yaml", "pnpm-lock.yaml patches dependencies"},
+		{"pnpm_nested_patches_key", "pnpm install --frozen-lockfile", map[string]string{
+			"package.json": `{}`, "pnpm-lock.yaml": "lockfileVersion: '9.0'\nsettings:\n  patchedDependencies: {}\n",
+		}, "package.json", ""},
+
+		// Frozen installs need their lockfile: without one, the context is probably wrong.
+		{"npm_ci_without_lock", "npm ci --omit=dev", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", "npm ci needs package-lock.json or npm-shrinkwrap.json, which the build context does not have: the build probably uses another context (pass --context)"},
+		{"npm_ci_shrinkwrap", "npm ci", map[string]string{
+			"package.json": `{}`, "npm-shrinkwrap.json": `{}`,
+		}, "package.json", ""},
+		{"npm_ci_workspace_root_lock", "npm ci", map[string]string{
+			"package.json": `{}`, "../../package-lock.json": `{}`,
+		}, "package.json", ""},
+		{"npm_ci_without_package_json", "npm ci", map[string]string{}, "package.json", ""},
+		{"npm_install_without_lock", "npm install", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", ""},
+		{"yarn_frozen_without_lock", "yarn install --frozen-lockfile", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", "yarn install --frozen-lockfile needs yarn.lock, which the build context does not have"},
+		{"yarn_immutable_without_lock", "yarn --immutable", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", "yarn install --immutable needs yarn.lock"},
+		{"yarn_without_lock", "yarn install", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", ""},
+		{"pnpm_frozen_without_lock", "pnpm install --prod --frozen-lockfile", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", "pnpm install --frozen-lockfile needs pnpm-lock.yaml"},
+		{"pnpm_not_frozen_without_lock", "pnpm install --frozen-lockfile=false", map[string]string{
+			"package.json": `{}`,
+		}, "package.json", ""},
+
+		// Yarn Plug'n'Play files are outputs: the context's would replace the install's.
+		{"yarn_pnp_files", "yarn install --immutable", map[string]string{
+			"package.json": `{}`, "yarn.lock": "", ".yarnrc.yml": "nodeLinker: pnp\n", ".pnp.cjs": "",
+		}, "package.json", "the context holds Yarn Plug'n'Play files (.pnp.cjs) that the install regenerates"},
+		{"yarn_pnp_loader_only", "yarn install --immutable", map[string]string{
+			"package.json": `{}`, "yarn.lock": "", ".pnp.loader.mjs": "",
+		}, "package.json", "(.pnp.loader.mjs)"},
+
+		// go.work is found in the working directory or any folder above it.
+		{"go_work_here", "go mod download", map[string]string{
+			"go.mod": "module example.com/x\n", "go.work": "go 1.22\n",
+		}, "go.mod", "go.work lists workspace modules"},
+		{"go_work_above", "go mod download", map[string]string{
+			"go.mod": "module example.com/x\n", "../../go.work": "go 1.22\nuse ./services/x\n",
+		}, "go.mod", "../../go.work lists workspace modules"},
+		{"go_work_at_root", "go mod download", map[string]string{
+			"go.mod": "module example.com/x\n", "/go.work": "go 1.22\n",
+		}, "go.mod", "go.work lists workspace modules"},
+		{"go_without_work", "go mod download", map[string]string{
+			"go.mod": "module example.com/x\n", "go.sum": "",
+		}, "go.mod", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,5 +313,288 @@ func TestPipEnvironment(t *testing.T) {
 	in, _ = Recognize(cmdOf("npm ci", nil))
 	if len(in.Rewrites) != 0 || !in.Wipes {
 		t.Errorf("npm ci: rewrites %v, wipes %v", in.Rewrites, in.Wipes)
+	}
+}
+
+func TestGoWorkEnvironment(t *testing.T) {
+	files := map[string]string{"go.mod": "module example.com/x\n", "../go.work": "go 1.22\n", "/work/dev.work": "go 1.22\n"}
+	tests := []struct {
+		env    map[string]string
+		source string
+	}{
+		{nil, "../go.work lists workspace modules"},
+		{map[string]string{"GOWORK": "auto"}, "../go.work lists workspace modules"},
+		{map[string]string{"GOWORK": "off"}, ""},
+		{map[string]string{"GOWORK": "/work/dev.work"}, "/work/dev.work lists workspace modules"},
+		{map[string]string{"GOWORK": "/work/missing.work"}, ""},
+	}
+	for _, tt := range tests {
+		in, ok := Recognize(cmdOf("go mod download", tt.env))
+		if !ok {
+			t.Fatal("not recognized")
+		}
+		in.Manager.Follow(in, reader(files))
+		if tt.source == "" && in.NeedsSource != "" || tt.source != "" && !strings.Contains(in.NeedsSource, tt.source) {
+			t.Errorf("GOWORK=%q: NeedsSource %q, want %q", tt.env["GOWORK"], in.NeedsSource, tt.source)
+		}
+	}
+	// A command without an environment searches upward too.
+	in, _ := Recognize(&Cmd{Args: []string{"go", "mod", "download"}, Lit: []bool{true, true, true}})
+	in.Manager.Follow(in, reader(files))
+	if !strings.Contains(in.NeedsSource, "../go.work") {
+		t.Errorf("without an environment: NeedsSource %q", in.NeedsSource)
+	}
+}
+
+func TestYarnFiles(t *testing.T) {
+	in, ok := Recognize(cmdOf("yarn install --frozen-lockfile", nil))
+	if !ok {
+		t.Fatal("not recognized")
+	}
+	opt := " " + strings.Join(in.Optional, " ") + " "
+	if !strings.Contains(opt, " .yarnclean ") {
+		t.Errorf("optional files %v lack .yarnclean", in.Optional)
+	}
+	for _, out := range []string{".pnp.cjs", ".pnp.loader.mjs"} {
+		if strings.Contains(opt, " "+out+" ") || strings.Contains(" "+strings.Join(in.Inputs, " ")+" ", " "+out+" ") {
+			t.Errorf("%s, which the install writes, is among its inputs %v %v", out, in.Inputs, in.Optional)
+		}
+		if IsManifest(out) {
+			t.Errorf("%s is a manifest", out)
+		}
+	}
+	if !IsManifest("web/.yarnclean") {
+		t.Error(".yarnclean is not a manifest")
+	}
+}
+
+// pyCmd builds a Cmd from words as the shell leaves them (a quoted word may hold spaces).
+func pyCmd(env map[string]string, words ...string) *Cmd {
+	c := cmdOf("", env)
+	for _, w := range words {
+		c.Args = append(c.Args, w)
+		c.Lit = append(c.Lit, true)
+	}
+	return c
+}
+
+// pyFollowed recognizes and follows words against files.
+func pyFollowed(t *testing.T, env map[string]string, files map[string]string, words ...string) *Install {
+	t.Helper()
+	in, ok := Recognize(pyCmd(env, words...))
+	if !ok {
+		t.Fatalf("%v not recognized", words)
+	}
+	if in.Manager.Follow != nil {
+		in.Manager.Follow(in, reader(files))
+	}
+	return in
+}
+
+// Local paths with extras, file: direct references and requirement-file lines that name
+// the project all read the source (fixes 1-3).
+func TestPipLocalRequirements(t *testing.T) {
+	tests := []struct {
+		words  []string
+		files  map[string]string
+		source string // part of NeedsSource, "" when the install reads no source
+	}{
+		{[]string{"pip", "install", ".[dev]"}, nil, "pip install .[dev] reads the source"},
+		{[]string{"pip", "install", "--no-cache-dir", ".[server]"}, nil, "pip install .[server] reads the source"},
+		{[]string{"pip", "install", "..[x,y]"}, nil, "reads the source"},
+		{[]string{"pip", "install", "./pkg[x]"}, nil, "reads the source"},
+		{[]string{"pip", "install", "src/pkg[extra]"}, nil, "reads the source"},
+		{[]string{"python", "-m", "pip", "install", ".[dev]; python_version >= '3.9'"}, nil, "reads the source"},
+		{[]string{"uv", "pip", "install", "--system", ".[test]"}, nil, "reads the source"},
+		{[]string{"pip", "install", "mylib @ file:///app/libs/mylib"}, nil, "file:///app/libs/mylib"},
+		{[]string{"pip", "install", "mylib[fast] @ file:///app/libs/mylib"}, nil, "reads the source"},
+		{[]string{"pip", "install", "mylib@file:///app/libs/mylib"}, nil, "reads the source"},
+		{[]string{"pip", "install", "mylib", "@", "file:///app/libs/mylib"}, nil, "reads the source"},
+		{[]string{"pip", "install", "file:./libs/mylib"}, nil, "reads the source"},
+		{[]string{"pip", "install", "mylib @ git+file:///app/vendor/mylib.git"}, nil, "reads the source"},
+		{[]string{"pip", "install", "-f", "file:///app/wheels", "acme"}, nil, "reads a local folder"},
+		// Packages with extras, URLs and VCS references read nothing of the context.
+		{[]string{"pip", "install", "uvicorn[standard]==0.30.6", "fastapi[all]"}, nil, ""},
+		{[]string{"pip", "install", "pkg @ https://example.org/pkg-1.0.tar.gz"}, nil, ""},
+		{[]string{"pip", "install", "git+ssh://git@github.com/acme/lib.git@v1.2#egg=lib"}, nil, ""},
+		{[]string{"pip", "install", "lib@git+https://github.com/acme/lib.git@v1.2"}, nil, ""},
+
+		// Lines of requirement files, followed through -r.
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt":      "-r requirements/test.txt\n",
+			"requirements/test.txt": "pytest==8.3.2\n.[test]\n",
+		}, "requirements/test.txt line 2 names a local path (.[test])"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": "-e .[dev]\n",
+		}, "line 1 names a local path (-e .[dev])"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": "flask==3.0.3\n./libs/x[y]\n",
+		}, "line 2 names a local path (./libs/x[y])"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": ".[test] ; python_version >= \"3.9\"\n",
+		}, "line 1 names a local path (.[test])"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": "mylib@file:///app/libs/mylib\n",
+		}, "line 1 names a local path (file:///app/libs/mylib)"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": "-e file:///app/libs/mylib\n",
+		}, "line 1 names a local path"},
+		{[]string{"pip", "install", "-r", "requirements.txt"}, map[string]string{
+			"requirements.txt": "requests[socks]==2.32.3 --hash=sha256:abc\nlib @ git+https://github.com/acme/lib.git@v1\n",
+		}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.words, " "), func(t *testing.T) {
+			in := pyFollowed(t, nil, tt.files, tt.words...)
+			if tt.source == "" && in.NeedsSource != "" || tt.source != "" && !strings.Contains(in.NeedsSource, tt.source) {
+				t.Errorf("NeedsSource %q, want %q", in.NeedsSource, tt.source)
+			}
+		})
+	}
+}
+
+// pip install --group reads the dependency groups of pyproject.toml (fix 4).
+func TestPipDependencyGroups(t *testing.T) {
+	pyproject := "[project]\nname = \"app\"\nversion = \"1.0\"\nreadme = \"docs/README.md\"\n\n[tool.setuptools]\npackages = [\n  \"src/app\",\n]\n\n[dependency-groups]\ndev = [\n  \"pytest>=8\",\n  {include-group = \"lint\"},\n]\nlint = [\"ruff\"]\n"
+	tests := []struct {
+		words          []string
+		files          map[string]string
+		inputs, source string
+	}{
+		{[]string{"pip", "install", "--group", "dev"}, map[string]string{"pyproject.toml": pyproject}, "pyproject.toml", ""},
+		{[]string{"pip", "install", "--group=dev", "--group", "lint", "-r", "requirements.txt"}, map[string]string{"pyproject.toml": pyproject, "requirements.txt": "flask\n"}, "pyproject.toml requirements.txt", ""},
+		{[]string{"pip", "install", "--group", "services/api/pyproject.toml:test"}, nil, "services/api/pyproject.toml", ""},
+		{[]string{"uv", "pip", "install", "--system", "--group", "dev"}, map[string]string{"pyproject.toml": pyproject}, "pyproject.toml", ""},
+		{[]string{"pip", "install", "--group", "dev"}, map[string]string{
+			"pyproject.toml": "[dependency-groups]\ndev = [\n  \"mylib @ file:///app/libs/mylib\",\n]\n",
+		}, "pyproject.toml", "file:///app/libs/mylib"},
+		// uv reads a pyproject.toml named by -r for the project's dependencies: dynamic ones
+		// are computed by building the project.
+		{[]string{"uv", "pip", "install", "--system", "-r", "pyproject.toml"}, map[string]string{
+			"pyproject.toml": "[project]\nname = \"app\"\ndynamic = [\"version\", \"dependencies\"]\n",
+		}, "pyproject.toml", "dynamic"},
+		{[]string{"uv", "pip", "install", "--system", "-r", "pyproject.toml"}, map[string]string{
+			"pyproject.toml": "[project]\nname = \"app\"\ndynamic = [\"version\"]\ndependencies = [\"flask\"]\n",
+		}, "pyproject.toml", ""},
+		{[]string{"uv", "pip", "install", "--system", "-r", "setup.py"}, nil, "setup.py", "setup.py"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.words, " "), func(t *testing.T) {
+			in := pyFollowed(t, nil, tt.files, tt.words...)
+			if got := strings.Join(in.Inputs, " "); got != tt.inputs {
+				t.Errorf("inputs %q, want %q", got, tt.inputs)
+			}
+			if tt.source == "" && in.NeedsSource != "" || tt.source != "" && !strings.Contains(in.NeedsSource, tt.source) {
+				t.Errorf("NeedsSource %q, want %q", in.NeedsSource, tt.source)
+			}
+		})
+	}
+}
+
+// The spellings of requirement and constraint flags, uv's included, and URLs as their
+// values (fixes 5 and 6).
+func TestPipRequirementFlags(t *testing.T) {
+	tests := []struct {
+		cmd    string
+		env    map[string]string
+		inputs string
+	}{
+		{"pip install --requirement=requirements.txt --constraint c.txt", nil, "requirements.txt c.txt"},
+		{"pip install -c constraints.txt --editable=git+https://example.org/x.git#egg=x", nil, "constraints.txt"},
+		{"pip install -r requirements.txt --root-user-action ignore", nil, "requirements.txt"},
+		{"pip install --build-constraint build.txt -r r.txt", nil, "build.txt r.txt"},
+		{"uv pip install --requirements requirements.txt", nil, "requirements.txt"},
+		{"uv pip install --requirements=requirements.txt --constraints constraints.txt", nil, "requirements.txt constraints.txt"},
+		{"uv pip install -r r.txt --override overrides.txt --overrides o2.txt", nil, "r.txt overrides.txt o2.txt"},
+		{"uv pip install -r r.txt --build-constraints bc.txt -b bc2.txt --build-constraint=bc3.txt", nil, "r.txt bc.txt bc2.txt bc3.txt"},
+		{"uv pip install --system -r r.txt --excludes ex.txt -p /usr/local/bin/python3", nil, "r.txt ex.txt"},
+		{"uv pip install -r r.txt --link-mode copy --python-platform linux", nil, "r.txt"},
+		{"uv pip sync requirements.lock -c constraints.txt --python /opt/venv/bin/python", nil, "requirements.lock constraints.txt"},
+		{"uv pip install -r r.txt", map[string]string{"UV_CONSTRAINT": "c1.txt c2.txt", "UV_OVERRIDE": "o.txt"}, "r.txt c1.txt c2.txt o.txt"},
+		// A URL is no file of the build context; a file: URL is.
+		{"pip install -r requirements.txt -c https://raw.githubusercontent.com/apache/airflow/constraints-2.9.3/constraints-3.8.txt", nil, "requirements.txt"},
+		{"uv pip install -r requirements.txt --constraints https://example.org/c.txt", nil, "requirements.txt"},
+		{"pip install -r file:///app/requirements.txt", nil, "/app/requirements.txt"},
+		{"pip install -r requirements.txt", map[string]string{"PIP_CONSTRAINT": "https://example.org/c.txt"}, "requirements.txt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			in, ok := Recognize(cmdOf(tt.cmd, tt.env))
+			if !ok {
+				t.Fatal("not recognized")
+			}
+			if got := strings.Join(in.Inputs, " "); got != tt.inputs {
+				t.Errorf("inputs %q, want %q", got, tt.inputs)
+			}
+			if in.NeedsSource != "" {
+				t.Errorf("NeedsSource %q, want none", in.NeedsSource)
+			}
+		})
+	}
+	// Requirement files that include a URL: the URL is not followed as a context file.
+	in := pyFollowed(t, nil, map[string]string{
+		"requirements.txt": "-c https://raw.githubusercontent.com/apache/airflow/constraints-2.9.3/constraints-3.8.txt\n-r https://example.org/base.txt\n--requirement=extra.txt\nflask\n",
+		"extra.txt":        "click\n",
+	}, "pip", "install", "-r", "requirements.txt")
+	if got := strings.Join(in.Inputs, " "); got != "requirements.txt extra.txt" || in.NeedsSource != "" {
+		t.Errorf("inputs %q, NeedsSource %q; want requirements.txt extra.txt and none", got, in.NeedsSource)
+	}
+}
+
+// Only a key named path is a path dependency, not one that ends in "path" (fix 7).
+func TestTomlLocalDependencies(t *testing.T) {
+	tests := []struct {
+		name, cmd, file, data, source string
+	}{
+		{"poetry_dpath", "poetry install --no-root", "pyproject.toml", "[tool.poetry.dependencies]\npython = \"^3.11\"\ndpath = \"^2.1.6\"\nclasspath = { version = \"^1.0\" }\n", ""},
+		{"poetry_inline_path", "poetry install --no-root", "pyproject.toml", "[tool.poetry.dependencies]\nlib = { path = \"../lib\", develop = true }\n", "local path dependency"},
+		{"poetry_inline_path_later_key", "poetry install --no-root", "pyproject.toml", "[tool.poetry.dependencies]\nlib = {develop=true,path='../lib'}\n", "local path dependency"},
+		{"poetry_path_subtable", "poetry install --no-root", "pyproject.toml", "[tool.poetry.group.dev.dependencies.lib]\npath = \"libs/lib\"\n", "local path dependency"},
+		{"poetry_dotted_path", "poetry install --no-root", "pyproject.toml", "[tool.poetry.dependencies]\nlib.path = \"libs/lib\"\n", "local path dependency"},
+		{"poetry_other_tools_paths", "poetry install --no-root", "pyproject.toml", "[build-system]\nbackend-path = [\".\"]\n[tool.hatch.version]\npath = \"src/app/__about__.py\"\n[tool.poetry.dependencies]\nmypath = \"^1\"\n", ""},
+		{"poetry_project_file_reference", "poetry install --no-root", "pyproject.toml", "[project]\nname = \"app\"\ndependencies = [\n  \"lib @ file:///app/libs/lib\",\n]\n", "file:///app/libs/lib"},
+		{"uv_dpath", "uv sync --frozen --no-install-project", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"dpath>=2\"]\n[tool.uv.sources]\nclasspath = { index = \"internal\" }\n", ""},
+		{"uv_path_source", "uv sync --frozen --no-install-project", "pyproject.toml", "[project]\nname = \"x\"\n[tool.uv.sources]\nlib = { path = \"libs/lib\", editable = true }\n", "local path source"},
+		{"pipenv_dpath", "pipenv install --deploy --system", "Pipfile", "[packages]\ndpath = \"*\"\n", ""},
+		{"pipenv_path", "pipenv install --deploy --system", "Pipfile", "[packages]\nlib = {path = \"./lib\", editable = true}\n", "local path dependency"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := pyFollowed(t, nil, map[string]string{tt.file: tt.data}, strings.Fields(tt.cmd)...)
+			if tt.source == "" && in.NeedsSource != "" || tt.source != "" && !strings.Contains(in.NeedsSource, tt.source) {
+				t.Errorf("NeedsSource %q, want %q", in.NeedsSource, tt.source)
+			}
+		})
+	}
+}
+
+// uv in symlink mode leaves links into its cache in the environment: no cache mount (fix 8).
+func TestUvSymlinkMode(t *testing.T) {
+	project := map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n"}
+	tests := []struct {
+		cmd     string
+		env     map[string]string
+		files   map[string]string
+		nocache string
+	}{
+		{"uv sync --frozen --no-install-project", map[string]string{"UV_LINK_MODE": "symlink"}, project, "UV_LINK_MODE=symlink"},
+		{"uv sync --frozen --link-mode symlink", nil, project, "--link-mode symlink"},
+		{"uv pip install --system --link-mode=symlink -r r.txt", nil, nil, "--link-mode symlink"},
+		{"uv pip sync r.txt", map[string]string{"UV_LINK_MODE": "symlink"}, nil, "UV_LINK_MODE=symlink"},
+		{"uv sync --frozen", nil, map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n[tool.uv]\nlink-mode = \"symlink\"\n"}, "link-mode = \"symlink\""},
+		{"uv sync --frozen", nil, map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n", "uv.toml": "link-mode = 'symlink'\n"}, "uv.toml"},
+		// The command line wins over the environment, which wins over the files.
+		{"uv sync --frozen --link-mode copy", map[string]string{"UV_LINK_MODE": "symlink"}, project, ""},
+		{"uv sync --frozen", map[string]string{"UV_LINK_MODE": "copy"}, map[string]string{"pyproject.toml": "[project]\nname = \"x\"\n[tool.uv]\nlink-mode = \"symlink\"\n"}, ""},
+		{"uv sync --frozen", map[string]string{"UV_LINK_MODE": "hardlink"}, project, ""},
+		{"uv pip install -r r.txt", nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.cmd, func(t *testing.T) {
+			in := pyFollowed(t, tt.env, tt.files, strings.Fields(tt.cmd)...)
+			if tt.nocache == "" && in.NoCache != "" || tt.nocache != "" && !strings.Contains(in.NoCache, tt.nocache) {
+				t.Errorf("NoCache %q, want %q", in.NoCache, tt.nocache)
+			}
+		})
 	}
 }

@@ -2,8 +2,11 @@ package manifests
 
 import (
 	"fmt"
+	"net/url"
 	"os"
 	"path"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -39,7 +42,27 @@ var pipFlags = flagSpec{
 	"--retries": true, "--proxy": true, "--cert": true, "--client-cert": true, "--upgrade-strategy": true,
 	"--report": true, "--exists-action": true, "--python": true, "-w": true, "--wheel-dir": true,
 	"-d": true, "--dest": true, "--use-feature": true, "--use-deprecated": true, "--keyring-provider": true,
-	"--group": true,
+	"--group": true, "--build-constraint": true, "--root-user-action": true, "--resume-retries": true,
+}
+
+// uvPipFlags are the flags of uv pip install and uv pip sync that take a value. uv spells
+// the file flags in the plural (--requirements, --constraints, --overrides,
+// --build-constraints) and accepts pip's singular as an alias.
+var uvPipFlags = flagSpec{
+	"-r": true, "--requirements": true, "--requirement": true, "-e": true, "--editable": true,
+	"-c": true, "--constraints": true, "--constraint": true, "--overrides": true, "--override": true,
+	"--excludes": true, "--exclude": true, "-b": true, "--build-constraints": true, "--build-constraint": true,
+	"--extra": true, "--group": true, "-i": true, "--index-url": true, "--extra-index-url": true,
+	"--index": true, "--default-index": true, "-f": true, "--find-links": true, "--index-strategy": true,
+	"--keyring-provider": true, "-P": true, "--upgrade-package": true, "--reinstall-package": true,
+	"--refresh-package": true, "--no-build-isolation-package": true, "-C": true, "--config-setting": true,
+	"--config-settings": true, "--config-settings-package": true, "--no-binary": true, "--only-binary": true,
+	"--no-build-package": true, "--no-binary-package": true, "--python-version": true, "--python-platform": true,
+	"--exclude-newer": true, "--exclude-newer-package": true, "--link-mode": true, "--resolution": true,
+	"--prerelease": true, "--fork-strategy": true, "-p": true, "--python": true, "-t": true, "--target": true,
+	"--prefix": true, "--cache-dir": true, "--config-file": true, "--color": true, "--torch-backend": true,
+	"--directory": true, "--project": true, "--allow-insecure-host": true, "--trusted-host": true,
+	"--python-preference": true,
 }
 
 // pipCommand strips "python -m" from c and reports whether what remains is pip.
@@ -59,31 +82,59 @@ func recognizePip(orig *Cmd) (*Install, bool) {
 	if !ok || len(c.Args) < 2 || !c.Lit[1] {
 		return nil, false
 	}
-	off := len(orig.Args) - len(c.Args)
 	switch c.Args[1] {
 	case "install", "wheel", "download":
 	default:
 		return nil, false
 	}
-	words, ok := parseFlags(c, 2, pipFlags)
+	return pipInstall(c, len(orig.Args)-len(c.Args), pipFlags, false)
+}
+
+// pipInstall reads the words of a pip command (c.Args[1] is install, wheel or download) or of
+// uv pip install or uv pip sync (uv set, c.Args[0] standing for "uv pip"), whose words are
+// at off in the command as written.
+func pipInstall(c *Cmd, off int, spec flagSpec, uv bool) (*Install, bool) {
+	words, ok := parseFlags(c, 2, spec)
 	if !ok {
 		return &Install{NeedsSource: "its arguments are not all literal", NoCache: ""}, true
 	}
 	in := &Install{}
+	input := func(v string) {
+		if f, ok := requirementFile(v); ok && !slices.Contains(in.Inputs, f) {
+			in.Inputs = append(in.Inputs, f)
+		}
+	}
 	for _, w := range words {
 		switch w.flag {
 		case "":
-			if isLocalPath(w.val) {
+			if uv && c.Args[1] == "sync" {
+				input(w.val) // uv pip sync's operands are requirement files
+			} else if spec, ok := localRequirement(w.val); ok {
 				in.NeedsSource = fmt.Sprintf("pip %s %s reads the source", c.Args[1], w.val)
+				if spec != w.val {
+					in.NeedsSource += " (" + spec + ")"
+				}
 			}
-		case "-r", "--requirement", "-c", "--constraint":
-			in.Inputs = append(in.Inputs, w.val)
+		case "-r", "--requirement", "--requirements", "-c", "--constraint", "--constraints",
+			"--override", "--overrides", "--exclude", "--excludes", "--build-constraint", "--build-constraints":
+			input(w.val)
+		case "-b":
+			if uv {
+				input(w.val) // uv's -b is --build-constraints
+			}
+		case "--group":
+			// pip 25.1+ and uv: [path:]group, the path defaulting to ./pyproject.toml.
+			file := "pyproject.toml"
+			if i := strings.LastIndex(w.val, ":"); i >= 0 {
+				file = w.val[:i]
+			}
+			input(file)
 		case "-e", "--editable":
-			if isLocalPath(w.val) || !strings.Contains(w.val, "://") {
+			if !isRemoteURL(w.val) {
 				in.NeedsSource = fmt.Sprintf("pip install -e %s reads the source", w.val)
 			}
 		case "-f", "--find-links":
-			if !strings.Contains(w.val, "://") {
+			if !isRemoteURL(w.val) {
 				in.NeedsSource = fmt.Sprintf("pip --find-links %s reads a local folder", w.val)
 			}
 		case "-t", "--target", "--prefix", "--root", "-w", "--wheel-dir", "-d", "--dest":
@@ -98,27 +149,118 @@ func recognizePip(orig *Cmd) (*Install, bool) {
 			} else {
 				in.NoCache = "pip --cache-dir " + w.val + " is not an absolute path"
 			}
+		case "--directory":
+			if uv {
+				in.NeedsSource = "uv --directory " + w.val + " runs the install in another folder"
+			}
 		}
 	}
-	// Variables that stand for flags (pip reads every option from PIP_<NAME>).
-	if v, ok := c.lookup("PIP_REQUIREMENT"); ok && v != "" {
-		in.Inputs = append(in.Inputs, strings.Fields(v)...)
+	// Variables that stand for flags (pip reads every option from PIP_<NAME>, uv its file
+	// flags from UV_<NAME>, space-separated).
+	vars := []string{"PIP_REQUIREMENT", "PIP_CONSTRAINT"}
+	if uv {
+		vars = append(vars, "UV_CONSTRAINT", "UV_OVERRIDE", "UV_EXCLUDE", "UV_BUILD_CONSTRAINT")
 	}
-	if v, ok := c.lookup("PIP_CONSTRAINT"); ok && v != "" {
-		in.Inputs = append(in.Inputs, strings.Fields(v)...)
+	for _, name := range vars {
+		if v, ok := c.lookup(name); ok {
+			for _, f := range strings.Fields(v) {
+				input(f)
+			}
+		}
 	}
 	if v, ok := c.lookup("PIP_CONFIG_FILE"); ok && v != "" && v != os.DevNull {
 		in.Inputs = append(in.Inputs, v)
 	}
-	if v, ok := c.lookup("PIP_FIND_LINKS"); ok && !strings.Contains(v, "://") && v != "" && in.NeedsSource == "" {
-		in.NeedsSource = "PIP_FIND_LINKS=" + v + " names a local folder"
+	if v, ok := c.lookup("PIP_FIND_LINKS"); ok && v != "" && in.NeedsSource == "" {
+		for _, f := range strings.Fields(v) {
+			if !isRemoteURL(f) {
+				in.NeedsSource = "PIP_FIND_LINKS=" + v + " names a local folder"
+				break
+			}
+		}
 	}
 	return in, true
 }
 
+// requirementFile returns the file a -r or -c value names, or false for a remote URL, which
+// is no file of the build context (pip and uv download it). A file: URL names a local file.
+func requirementFile(v string) (string, bool) {
+	if v == "" {
+		return "", false
+	}
+	if rest, ok := strings.CutPrefix(v, "file:"); ok {
+		if h, ok := strings.CutPrefix(rest, "//"); ok {
+			h = strings.TrimPrefix(h, "localhost")
+			if !strings.HasPrefix(h, "/") {
+				return "", false // file://host/...
+			}
+			rest = h
+		}
+		if u, err := url.PathUnescape(rest); err == nil {
+			rest = u
+		}
+		return rest, rest != ""
+	}
+	if strings.Contains(v, "://") {
+		return "", false
+	}
+	return v, true
+}
+
+// isRemoteURL reports whether v is a URL that reads nothing of the build context: it has a
+// scheme, and the scheme is not file (file:, git+file:).
+func isRemoteURL(v string) bool {
+	scheme, _, ok := strings.Cut(v, "://")
+	if !ok {
+		return false
+	}
+	scheme = strings.ToLower(scheme)
+	return scheme != "file" && !strings.HasSuffix(scheme, "+file")
+}
+
+// pep508Name matches the name part of a PEP 508 direct reference ("name[extra] @ url").
+var pep508Name = regexp.MustCompile(`^\s*[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?\s*(?:\[[^\]]*\])?\s*$`)
+
+// localRequirement reports whether a requirement (an operand of pip install or a line of a
+// requirements file) installs something from the build context, and returns the part that
+// says so: a path, also with extras (.[dev], ./pkg[x], src/pkg[extra]) or environment
+// markers, a file: URL, a local archive, or a PEP 508 direct reference to one of them
+// ("name @ file:///app/libs/name", "name@file:./x").
+func localRequirement(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if name, ref, ok := strings.Cut(s, "@"); ok && pep508Name.MatchString(name) {
+		if f := strings.Fields(ref); len(f) > 0 {
+			ref = f[0]
+		}
+		ref, _, _ = strings.Cut(ref, ";")
+		return ref, ref != "" && isLocalRef(ref)
+	}
+	if f := strings.Fields(s); len(f) > 0 {
+		s = f[0]
+	}
+	s, _, _ = strings.Cut(s, ";")
+	spec := s
+	if i := strings.Index(spec, "["); i > 0 {
+		if j := strings.Index(spec[i:], "]"); j > 0 {
+			spec = spec[:i] + spec[i+j+1:] // .[dev] is the path .
+		}
+	}
+	return s, spec != "" && isLocalRef(spec)
+}
+
+// isLocalRef reports whether a requirement's location is in the build context: a URL
+// whose scheme is file (file://, git+file://), or a path (isLocalPath, file: included).
+func isLocalRef(s string) bool {
+	if strings.Contains(s, "://") {
+		return !isRemoteURL(s)
+	}
+	return isLocalPath(s)
+}
+
 // followRequirements adds the files that requirement files include (-r, -c), each relative
 // to the file that names it, and marks the install as reading the source when a
-// requirement names a local path.
+// requirement names a local path. A pyproject.toml (pip --group, uv -r pyproject.toml) is
+// read as TOML, and setup.py or setup.cfg named by -r (uv) is the project's own metadata.
 func followRequirements(in *Install, read Reader) {
 	seen := map[string]bool{}
 	queue := append([]string(nil), in.Inputs...)
@@ -131,9 +273,22 @@ func followRequirements(in *Install, read Reader) {
 		}
 		seen[name] = true
 		in.Inputs = append(in.Inputs, name)
+		switch path.Base(name) {
+		case "setup.py", "setup.cfg":
+			if in.NeedsSource == "" {
+				in.NeedsSource = fmt.Sprintf("the install reads the project's requirements from %s, which runs its build from the source", name)
+			}
+			continue
+		}
 		data, err := read(name)
 		if err != nil {
 			continue // the rule reports missing inputs
+		}
+		if path.Base(name) == "pyproject.toml" {
+			if why := pyprojectRequirements(in.Cmd, name, data); why != "" && in.NeedsSource == "" {
+				in.NeedsSource = why
+			}
+			continue
 		}
 		for _, l := range requirementLines(data) {
 			fields := strings.Fields(l.text)
@@ -163,27 +318,57 @@ func followRequirements(in *Install, read Reader) {
 			}
 			switch f {
 			case "-r", "--requirement", "-c", "--constraint":
-				if val != "" {
-					queue = append(queue, rel(val))
+				if file, ok := requirementFile(val); ok {
+					queue = append(queue, rel(file))
 				}
 			case "-e", "--editable", "-f", "--find-links":
-				if val != "" && !strings.Contains(val, "://") && in.NeedsSource == "" {
+				if val != "" && !isRemoteURL(val) && in.NeedsSource == "" {
 					in.NeedsSource = fmt.Sprintf("%s line %d names a local path (%s %s)", name, l.line, f, val)
 				}
 			default:
 				if strings.HasPrefix(f, "-") {
 					continue
 				}
-				spec := f
-				if at := strings.Index(l.text, " @ "); at >= 0 {
-					spec = strings.TrimSpace(l.text[at+3:])
-				}
-				if (isLocalPath(spec) || strings.HasPrefix(spec, "file:")) && in.NeedsSource == "" {
+				if spec, ok := localRequirement(l.text); ok && in.NeedsSource == "" {
 					in.NeedsSource = fmt.Sprintf("%s line %d names a local path (%s)", name, l.line, spec)
 				}
 			}
 		}
 	}
+}
+
+// pyprojectRequirements says why reading the requirements of pyproject.toml (file) reads the
+// source, or "": a local path dependency or file: reference in it, or, when the command
+// names the file as a requirements file (uv pip install -r pyproject.toml) rather than
+// for its dependency groups (--group, which are static), dependencies that are dynamic,
+// which only a build of the project computes.
+func pyprojectRequirements(c *Cmd, file string, data []byte) string {
+	if l := tomlLocalDep(data); l != "" {
+		return fmt.Sprintf("%s names a local path dependency (%s)", file, l)
+	}
+	asRequirements := c == nil
+	if c != nil {
+		for i, a := range c.Args {
+			if c.Lit[i] && strings.HasSuffix(a, "pyproject.toml") {
+				asRequirements = true // -r pyproject.toml; --group takes path:group
+			}
+		}
+	}
+	if !asRequirements {
+		return ""
+	}
+	for _, l := range tomlTable(data, "project") {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || strings.TrimSpace(k) != "dynamic" {
+			continue
+		}
+		for _, f := range []string{`"dependencies"`, `"optional-dependencies"`, `'dependencies'`, `'optional-dependencies'`} {
+			if strings.Contains(v, f) {
+				return fmt.Sprintf("%s declares its dependencies dynamic: reading them builds the project from the source", file)
+			}
+		}
+	}
+	return ""
 }
 
 type reqLine struct {

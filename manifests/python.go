@@ -3,6 +3,7 @@ package manifests
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -50,7 +51,7 @@ var Poetry = &Manager{
 				}
 			}
 		}
-		if l := tomlPathDeps(data); l != "" {
+		if l := tomlLocalDep(data); l != "" {
 			in.NeedsSource = fmt.Sprintf("pyproject.toml names a local path dependency (%s)", l)
 		}
 	},
@@ -102,7 +103,7 @@ var Pipenv = &Manager{
 	},
 	Follow: func(in *Install, read Reader) {
 		if data, err := read("Pipfile"); err == nil {
-			if l := tomlPathDeps(data); l != "" {
+			if l := tomlLocalDep(data); l != "" {
 				in.NeedsSource = fmt.Sprintf("the Pipfile names a local path dependency (%s)", l)
 			}
 		}
@@ -127,19 +128,12 @@ var Uv = &Manager{
 		}
 		if c.Args[1] == "pip" && len(c.Args) >= 3 && c.Lit[2] {
 			switch c.Args[2] {
-			case "install":
-				in, ok := recognizePip(&Cmd{Args: append([]string{"pip"}, c.Args[2:]...), Lit: append([]bool{true}, c.Lit[2:]...), Env: c.Env})
-				if ok {
-					in.Defeats = nil
-					in.Defeats = uvDefeats(c)
-				}
+			case "install", "sync":
+				// Read as pip's words, c.Args[1:] standing for "uv pip".
+				in, ok := pipInstall(c.Sub(1), 1, uvPipFlags, true)
+				in.Defeats = uvDefeats(c)
+				uvNoCache(in, c)
 				return in, ok
-			case "sync":
-				ops, ok := operands(c, 3, pipFlags)
-				if !ok {
-					return &Install{NeedsSource: "its arguments are not all literal"}, true
-				}
-				return &Install{Inputs: ops, Defeats: uvDefeats(c)}, true
 			}
 			return nil, false
 		}
@@ -164,10 +158,20 @@ var Uv = &Manager{
 		if !hasFlag(c, "--no-install-project") && !hasFlag(c, "--only-group") {
 			in.NeedsSource = uvProject
 		}
+		uvNoCache(in, c)
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {
-		if len(in.Inputs) > 0 && in.Inputs[0] != "pyproject.toml" {
+		pip := len(in.Inputs) > 0 && in.Inputs[0] != "pyproject.toml"
+		if in.Cmd != nil {
+			pip = len(in.Cmd.Args) > 1 && in.Cmd.Args[1] == "pip"
+		}
+		if in.NoCache == "" {
+			if _, set := uvLinkMode(in.Cmd); !set {
+				in.NoCache = uvConfiguredSymlinks(read, pip)
+			}
+		}
+		if pip {
 			followRequirements(in, read)
 			return
 		}
@@ -179,7 +183,7 @@ var Uv = &Manager{
 			in.NeedsSource = "pyproject.toml declares a uv workspace, whose members the install reads"
 			return
 		}
-		if l := tomlPathDeps(data); l != "" {
+		if l := tomlLocalDep(data); l != "" {
 			in.NeedsSource = fmt.Sprintf("pyproject.toml names a local path source (%s)", l)
 			return
 		}
@@ -208,6 +212,74 @@ var Uv = &Manager{
 	Cleans: func(c *Cmd) bool {
 		return c.Name() == "uv" && len(c.Args) >= 3 && c.Args[1] == "cache" && (c.Args[2] == "clean" || c.Args[2] == "prune")
 	},
+}
+
+// uvLinkMode returns how uv links installed packages from its cache, and whether the
+// command line or the environment says so (--link-mode wins over UV_LINK_MODE).
+func uvLinkMode(c *Cmd) (mode string, set bool) {
+	if c == nil {
+		return "", false
+	}
+	for i, a := range c.Args {
+		if !c.Lit[i] {
+			continue
+		}
+		if v, ok := strings.CutPrefix(a, "--link-mode="); ok {
+			mode, set = v, true
+		} else if a == "--link-mode" && i+1 < len(c.Args) && c.Lit[i+1] {
+			mode, set = c.Args[i+1], true
+		}
+	}
+	if set {
+		return "--link-mode " + mode, true
+	}
+	if v, ok := c.lookup("UV_LINK_MODE"); ok && v != "" {
+		return "UV_LINK_MODE=" + v, true
+	}
+	return "", false
+}
+
+// uvSymlinks is the reason an install that links its packages to uv's cache cannot mount it.
+const uvSymlinks = " links the installed packages to uv's cache instead of copying them: with the cache on a mount, which is not part of the image, the links would dangle"
+
+// uvNoCache sets NoCache when the command or its environment has uv link packages to its
+// cache (symlink mode).
+func uvNoCache(in *Install, c *Cmd) {
+	if mode, set := uvLinkMode(c); set && strings.HasSuffix(mode, "symlink") && in.NoCache == "" {
+		in.NoCache = mode + uvSymlinks
+	}
+}
+
+// uvConfiguredSymlinks says why uv links packages to its cache according to its
+// configuration files, or "": uv.toml, which when present replaces pyproject.toml's
+// [tool.uv], and [tool.uv.pip] too for the uv pip commands.
+func uvConfiguredSymlinks(read Reader, pip bool) string {
+	files := []struct{ name, table string }{{"uv.toml", ""}, {"pyproject.toml", "tool.uv"}}
+	for _, f := range files {
+		data, err := read(f.name)
+		if err != nil {
+			continue
+		}
+		tables := []string{f.table}
+		if pip {
+			tables = append(tables, strings.TrimPrefix(f.table+".pip", "."))
+		}
+		mode := ""
+		for _, e := range tomlEntries(data) {
+			for _, t := range tables {
+				if tomlJoin(e.table, e.key) == tomlJoin(t, "link-mode") {
+					mode = strings.Trim(e.value, `"' `)
+				}
+			}
+		}
+		if mode == "symlink" {
+			return fmt.Sprintf("%s sets link-mode = %q, which%s", f.name, mode, uvSymlinks)
+		}
+		if f.name == "uv.toml" {
+			return "" // uv reads no [tool.uv] of a pyproject.toml beside a uv.toml
+		}
+	}
+	return ""
 }
 
 func uvDefeats(c *Cmd) []int {
@@ -246,4 +318,168 @@ var Venv = &Manager{
 		return &Install{Outputs: ops}, true
 	},
 	Caches: func(Lookup) []CacheDir { return nil },
+}
+
+// tomlEntry is one key of a TOML file (pyproject.toml, Pipfile, uv.toml).
+type tomlEntry struct {
+	table string // the header in effect, without brackets ("tool.poetry.dependencies")
+	key   string // dotted, quotes and spaces around dots removed ("lib.path")
+	value string // raw, comments removed; the lines of a multi-line value joined with "\n"
+	text  string // the entry's first line, trimmed
+}
+
+// tomlEntries reads the keys of a TOML file, with multi-line arrays, inline tables and
+// strings kept whole; enough TOML to find dependency entries, not a validating parser.
+func tomlEntries(data []byte) []tomlEntry {
+	var out []tomlEntry
+	var cur *tomlEntry
+	table, multi, depth := "", "", 0
+	for _, raw := range strings.Split(string(data), "\n") {
+		l, d, m := tomlScan(strings.TrimRight(raw, "\r"), multi)
+		multi = m
+		l = strings.TrimSpace(l)
+		if cur != nil {
+			cur.value += "\n" + l
+			if depth += d; depth <= 0 && multi == "" {
+				out, cur = append(out, *cur), nil
+			}
+			continue
+		}
+		if l == "" {
+			continue
+		}
+		if strings.HasPrefix(l, "[") {
+			table = tomlKey(strings.Trim(l, "[] "))
+			continue
+		}
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		e := tomlEntry{table: table, key: tomlKey(k), value: strings.TrimSpace(v), text: l}
+		if depth = d; depth > 0 || multi != "" {
+			cur = &e
+			continue
+		}
+		out = append(out, e)
+	}
+	if cur != nil {
+		out = append(out, *cur)
+	}
+	return out
+}
+
+// tomlScan removes the comment from one line and counts the brackets and braces it opens
+// minus those it closes, outside strings; multi is the delimiter of a multi-line string
+// open at the start of the line, and the result's at its end.
+func tomlScan(l, multi string) (string, int, string) {
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(l); {
+		if multi != "" {
+			if strings.HasPrefix(l[i:], multi) {
+				b.WriteString(multi)
+				i += 3
+				multi = ""
+				continue
+			}
+			b.WriteByte(l[i])
+			i++
+			continue
+		}
+		c := l[i]
+		switch {
+		case strings.HasPrefix(l[i:], `"""`) || strings.HasPrefix(l[i:], "'''"):
+			multi = l[i : i+3]
+			b.WriteString(multi)
+			i += 3
+			continue
+		case c == '"' || c == '\'':
+			j := i + 1
+			for j < len(l) && l[j] != c {
+				if c == '"' && l[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			end := min(j+1, len(l))
+			b.WriteString(l[i:end])
+			i = end
+			continue
+		case c == '#':
+			return b.String(), depth, multi
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+		}
+		b.WriteByte(c)
+		i++
+	}
+	return b.String(), depth, multi
+}
+
+// tomlKey normalizes a dotted key: the quotes of its parts and the spaces around dots go.
+func tomlKey(k string) string {
+	parts := strings.Split(strings.TrimSpace(k), ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
+}
+
+// tomlJoin joins a table and a key into a full dotted key.
+func tomlJoin(table, key string) string {
+	if table == "" {
+		return key
+	}
+	return table + "." + key
+}
+
+var (
+	// tomlInlinePath finds a path key inside an inline table: { path = "../lib" },
+	// {develop = true, path = '../lib'}.
+	tomlInlinePath = regexp.MustCompile(`[{,]\s*["']?path["']?\s*=\s*["']`)
+	// tomlFileRef finds a requirement string that is a direct reference to a local
+	// file: "lib @ file:///app/libs/lib", "lib[x]@file:./lib", hatch's "lib @ {root:uri}/lib".
+	tomlFileRef = regexp.MustCompile(`["'][A-Za-z0-9][A-Za-z0-9._-]*\s*(?:\[[^\]"']*\])?\s*@\s*(?:file:|\{root:uri\})[^"']*`)
+)
+
+// tomlLocalDep returns the entry of a pyproject.toml or Pipfile that names a local path
+// dependency, or "": a key named path with a string value, as a key of its own ([...lib]
+// path = "libs/lib", lib.path = "libs/lib") or in an inline table (lib = { path = "../lib" }),
+// or a requirement that is a direct reference to a file: URL. A key that merely ends in
+// "path" (dpath = "^2.1.6", backend-path) is no path, and tables of other tools
+// ([tool.hatch.version] path = ...) are skipped: an install of dependencies reads only
+// poetry's and uv's.
+func tomlLocalDep(data []byte) string {
+	for _, e := range tomlEntries(data) {
+		full := tomlJoin(e.table, e.key)
+		if tool, ok := strings.CutPrefix(full, "tool."); ok {
+			name, _, _ := strings.Cut(tool, ".")
+			if name != "poetry" && name != "uv" {
+				continue
+			}
+		}
+		if (e.key == "path" || strings.HasSuffix(e.key, ".path")) && strings.ContainsAny(e.value[:min(1, len(e.value))], `"'`) {
+			return e.text
+		}
+		if loc := tomlInlinePath.FindStringIndex(e.value); loc != nil {
+			return tomlEntryLine(e, loc[0])
+		}
+		if m := tomlFileRef.FindString(e.value); m != "" {
+			return strings.Trim(m, `"'`)
+		}
+	}
+	return ""
+}
+
+// tomlEntryLine is the line of e that holds byte i of its value.
+func tomlEntryLine(e tomlEntry, i int) string {
+	start := strings.LastIndex(e.value[:i], "\n")
+	if start < 0 {
+		return e.text
+	}
+	line, _, _ := strings.Cut(e.value[start+1:], "\n")
+	return line
 }

@@ -1,0 +1,3 @@
+import dpath
+
+print(dpath.get({"a": {"b": 1}}, "a/b"))

@@ -1,0 +1,1 @@
+from rq import Worker
