@@ -107,7 +107,7 @@ func flattenAnd(s *syntax.Stmt) []*syntax.Stmt {
 
 func (f *File) element(in *Instr, st *syntax.Stmt) element {
 	base := in.Run.CmdStart
-	e := element{stmt: st, start: base + int(st.Pos().Offset()), end: base + int(st.End().Offset())}
+	e := element{stmt: st, start: base + int(st.Pos().Offset()), end: f.trimContinuation(base+int(st.Pos().Offset()), base+int(st.End().Offset()))}
 	call, ok := st.Cmd.(*syntax.CallExpr)
 	if !ok || st.Negated || st.Background || len(call.Args) == 0 {
 		return e
@@ -231,4 +231,23 @@ func parseShell(r io.Reader) (*syntax.File, error) {
 	p := shellParsers.Get().(*syntax.Parser)
 	defer shellParsers.Put(p)
 	return p.Parse(r, "")
+}
+
+// trimContinuation moves end back over line continuations and blanks that the shell counts
+// into the last word (pip install -r r.txt\<newline>&& ...): an element ends at its text.
+func (f *File) trimContinuation(start, end int) int {
+	src, esc := f.Source.Src, byte(f.Escape)
+	for end > start {
+		switch {
+		case src[end-1] == ' ' || src[end-1] == '\t':
+			end--
+		case src[end-1] == '\n' && end-2 >= start && src[end-2] == esc:
+			end -= 2
+		case src[end-1] == '\n' && end-3 >= start && src[end-2] == '\r' && src[end-3] == esc:
+			end -= 3
+		default:
+			return end
+		}
+	}
+	return end
 }
