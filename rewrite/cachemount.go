@@ -196,6 +196,7 @@ func runCacheMount(p *Pass) {
 		if len(p.misplaced(in, els)) > 0 {
 			continue // misplaced-mount retargets the mount first
 		}
+		els = append(els[:len(els):len(els)], p.File.nestedInstalls(in, els)...)
 		mounted := cacheMounts(in)
 		var missing []mountSpec
 		var names []string

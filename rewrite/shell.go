@@ -251,3 +251,29 @@ func (f *File) trimContinuation(start, end int) int {
 	}
 	return end
 }
+
+// nestedInstalls finds the installs inside compound commands of a RUN (if, case, loops,
+// subshells), such as the official Next.js example's `if [ -f yarn.lock ]; then yarn
+// --frozen-lockfile; elif [ -f package-lock.json ]; then npm ci; fi`. They are opaque:
+// good for a cache mount, which changes nothing in the image, but not for edits inside.
+func (f *File) nestedInstalls(in *Instr, els []element) []element {
+	var out []element
+	for _, e := range els {
+		if e.cmd != nil || e.stmt == nil {
+			continue
+		}
+		syntax.Walk(e.stmt, func(n syntax.Node) bool {
+			call, ok := n.(*syntax.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			cmd := literalCmd(call, in.State)
+			if inst, ok := manifests.Recognize(cmd); ok {
+				argInputs(inst)
+				out = append(out, element{opaque: true, call: call, cmd: cmd, install: inst, start: e.start, end: e.end})
+			}
+			return true
+		})
+	}
+	return out
+}
