@@ -224,10 +224,13 @@ func TestFollow(t *testing.T) {
 		// Yarn Plug'n'Play files are outputs: the context's would replace the install's.
 		{"yarn_pnp_files", "yarn install --immutable", map[string]string{
 			"package.json": `{}`, "yarn.lock": "", ".yarnrc.yml": "nodeLinker: pnp\n", ".pnp.cjs": "",
-		}, "package.json", "the context holds Yarn Plug'n'Play files (.pnp.cjs) that the install regenerates"},
+		}, "package.json", "the context holds .pnp.cjs, which the install writes"},
 		{"yarn_pnp_loader_only", "yarn install --immutable", map[string]string{
 			"package.json": `{}`, "yarn.lock": "", ".pnp.loader.mjs": "",
-		}, "package.json", "(.pnp.loader.mjs)"},
+		}, "package.json", "holds .pnp.loader.mjs,"},
+		{"yarn_install_state", "yarn install --immutable", map[string]string{
+			"package.json": `{}`, "yarn.lock": "", ".yarnrc.yml": "nodeLinker: node-modules\n", ".yarn/install-state.gz": "x",
+		}, "package.json", "holds .yarn/install-state.gz,"},
 
 		// go.work is found in the working directory or any folder above it.
 		{"go_work_here", "go mod download", map[string]string{
@@ -596,5 +599,29 @@ func TestUvSymlinkMode(t *testing.T) {
 				t.Errorf("NoCache %q, want %q", in.NoCache, tt.nocache)
 			}
 		})
+	}
+}
+
+// npm --cache moves the cache: the mount must go there, or nowhere.
+func TestNpmCacheFlag(t *testing.T) {
+	for line, want := range map[string]string{
+		"npm ci --omit=dev --cache /tmp/npm-cache": "/tmp/npm-cache",
+		"npm install --cache=/var/npm/":            "/var/npm",
+		"npm ci":                                   "",
+	} {
+		in, ok := Recognize(cmdOf(line, nil))
+		if !ok {
+			t.Fatalf("%s: not recognized", line)
+		}
+		got := ""
+		if len(in.CacheDirs) > 0 {
+			got = in.CacheDirs[0].Path
+		}
+		if got != want || in.NeedsSource != "" {
+			t.Errorf("%s: cache %q (needs source %q), want %q", line, got, in.NeedsSource, want)
+		}
+	}
+	if in, _ := Recognize(cmdOf("npm ci --cache .npm", nil)); in.NoCache == "" {
+		t.Error("npm ci --cache .npm: a relative cache folder should get no mount")
 	}
 }

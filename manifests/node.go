@@ -289,12 +289,16 @@ var Npm = &Manager{
 			in, ok := nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
 			if ok {
 				in.Wipes = true // npm ci removes node_modules before installing
+				npmCacheFlag(c, in)
 			}
 			return in, ok
 		case "install", "i", "isntall", "add":
 			in, ok := nodeInstall(c, 2, "package-lock.json", "npm-shrinkwrap.json")
 			if ok && len(in.Outputs) > 0 {
 				in.Rewrites = []string{"package-lock.json", "npm-shrinkwrap.json"} // unlike npm ci
+			}
+			if ok {
+				npmCacheFlag(c, in)
 			}
 			return in, ok
 		}
@@ -351,11 +355,11 @@ var Yarn = &Manager{
 			followPackageJSON(in, read)
 		}
 		if in.NeedsSource == "" && len(in.Outputs) > 0 {
-			// Plug'n'Play files are what a berry install writes, not what it reads: copied
-			// after the install, the context's would replace the ones it just made.
-			for _, f := range []string{".pnp.cjs", ".pnp.loader.mjs"} {
+			// Plug'n'Play files and the install state are what a berry install writes, not
+			// what it reads: copied after the install, the context's would replace its own.
+			for _, f := range []string{".pnp.cjs", ".pnp.loader.mjs", ".yarn/install-state.gz"} {
 				if _, err := read(f); err == nil {
-					in.NeedsSource = fmt.Sprintf("the context holds Yarn Plug'n'Play files (%s) that the install regenerates; copied after it they would replace the container's", f)
+					in.NeedsSource = fmt.Sprintf("the context holds %s, which the install writes (Plug'n'Play files, install state): copied after it, the context's would replace the container's", f)
 					break
 				}
 			}
@@ -448,4 +452,22 @@ func yarnLock(c *Cmd, in *Install, ok bool) (*Install, bool) {
 		in.Rewrites = []string{"yarn.lock"}
 	}
 	return in, ok
+}
+
+// npmCacheFlag points the install's cache at npm's --cache folder when it names one.
+func npmCacheFlag(c *Cmd, in *Install) {
+	for i, a := range c.Args {
+		v, ok := strings.CutPrefix(a, "--cache=")
+		if !ok && a == "--cache" && i+1 < len(c.Args) {
+			v, ok = c.Args[i+1], c.Lit[i+1]
+		}
+		if !ok || !c.Lit[i] {
+			continue
+		}
+		if path.IsAbs(v) {
+			in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
+		} else {
+			in.NoCache = "npm --cache " + v + " is not an absolute path"
+		}
+	}
 }
