@@ -298,7 +298,11 @@ func runCacheMount(p *Pass) {
 // that is not a recognized command, or a later stage that builds on this one.
 func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string {
 	stage := p.File.Stages[in.Stage]
-	for _, k := range stage {
+	var chain []*Instr // the stages this one builds on, then this one
+	for _, st := range append(p.File.ancestors(in.Stage), stage) {
+		chain = append(chain, st...)
+	}
+	for _, k := range chain {
 		if k.Keyword() != "run" {
 			continue
 		}
@@ -512,9 +516,14 @@ func firstCommandWord(cmdLine []string) string {
 	return w
 }
 
-// pnpmFetch returns the RUN of in's stage that runs pnpm fetch, if any.
+// pnpmFetch returns the RUN of in's stage, or of a stage it builds on, that runs pnpm
+// fetch, if any.
 func (p *Pass) pnpmFetch(in *Instr) *Instr {
-	for _, k := range p.File.Stages[in.Stage] {
+	var chain []*Instr
+	for _, st := range append(p.File.ancestors(in.Stage), p.File.Stages[in.Stage]) {
+		chain = append(chain, st...)
+	}
+	for _, k := range chain {
 		els, _ := p.File.elements(k)
 		for _, e := range els {
 			if e.cmd != nil && e.cmd.Name() == "pnpm" && len(e.cmd.Args) > 1 && e.cmd.Args[1] == "fetch" {

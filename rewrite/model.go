@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -818,4 +819,30 @@ func mentionsArg(text string, st *State) bool {
 		}
 	}
 	return false
+}
+
+// ancestors returns the earlier stages that stage builds on (FROM base AS build, FROM
+// build ...), the first base first.
+func (f *File) ancestors(stage int) [][]*Instr {
+	var out [][]*Instr
+	for seen := 0; stage >= 0 && seen < len(f.Stages); seen++ {
+		fs, ok := f.Stages[stage][0].Cmd.(*instructions.Stage)
+		if !ok {
+			break
+		}
+		base := strings.ToLower(fs.BaseName)
+		parent := -1
+		for i := stage - 1; i >= 0; i-- {
+			if ps, ok := f.Stages[i][0].Cmd.(*instructions.Stage); ok && (strings.ToLower(ps.Name) == base && base != "" || strconv.Itoa(i) == base) {
+				parent = i
+				break
+			}
+		}
+		if parent < 0 {
+			break
+		}
+		out = append([][]*Instr{f.Stages[parent]}, out...)
+		stage = parent
+	}
+	return out
 }
