@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"mvdan.cc/sh/v3/syntax"
 
 	"github.com/cachefix/cachefix/manifests"
 )
@@ -304,6 +305,10 @@ func (p *Pass) reportAround(in *Instr, a *manifests.Around) {
 	if last.Background {
 		return // e.g. RUN apt-get install -y x &: nothing to wait for
 	}
+	if ends := shellExits(in.Run.Shell); ends != "" {
+		p.Report(Finding{instr: in, Line: in.Line(), Message: "the image's apt configuration (docker-clean) deletes downloaded packages from the mounted cache", Declined: fmt.Sprintf("not set aside: the step may end at %s, before docker-clean could be restored", ends)})
+		return
+	}
 	// The restore goes right after the last command, before any trailing comment, joined
 	// by && — or after its own ";" when it ends with one.
 	at := in.Run.CmdStart + int(last.End().Offset())
@@ -323,4 +328,19 @@ func (p *Pass) reportAround(in *Instr, a *manifests.Around) {
 		Applicability: Safe,
 		Edits:         []Edit{{Start: in.Run.CmdStart, End: in.Run.CmdStart, New: before}, {Start: at, End: at, New: after}},
 	}})
+}
+
+// shellExits names an exit or exec in a shell script, after which the commands that follow
+// it never run, or returns "".
+func shellExits(file *syntax.File) string {
+	found := ""
+	syntax.Walk(file, func(n syntax.Node) bool {
+		if call, ok := n.(*syntax.CallExpr); ok && len(call.Args) > 0 && found == "" {
+			if w := call.Args[0].Lit(); w == "exit" || w == "exec" {
+				found = w
+			}
+		}
+		return found == ""
+	})
+	return found
 }
