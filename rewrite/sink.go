@@ -576,7 +576,7 @@ func stagesNeeding(f *File, entry string) (int, string) {
 // isAround reports whether text is one of the commands cachefix wraps around an install
 // (apt's docker-clean set aside and restored).
 func isAround(text string) bool {
-	text = strings.TrimSpace(text)
+	text = strings.TrimSuffix(strings.TrimSpace(text), ";") // a statement's text may end with its ";"
 	for _, m := range manifests.All() {
 		if a := m.Around; a != nil && (text == strings.TrimSpace(a.After) || text == strings.TrimSuffix(strings.TrimSpace(a.Before), ";")) {
 			return true
