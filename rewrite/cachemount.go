@@ -136,7 +136,7 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 				return nil, fmt.Sprintf("USER %s: its home and uid are not known (no useradd with --uid in this file, nor ENV HOME), so no mount can be added that it can write", in.State.User)
 			}
 			target = path.Join(home, target[2:])
-		} else if !ok {
+		} else if !ok && uid == "" {
 			return nil, fmt.Sprintf("USER %s: its uid is not known, so no mount can be added that it can write", in.State.User)
 		}
 		if gid == "" {
