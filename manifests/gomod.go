@@ -41,7 +41,24 @@ var Go = &Manager{
 			in.NeedsSource = work + " lists workspace modules whose go.mod files the download reads"
 			return
 		}
-		data, err := read("go.mod")
+		// The main module is the nearest go.mod at or above the working directory.
+		mod := "go.mod"
+		for _, up := range upward("go.mod") {
+			if _, err := read(up); err == nil {
+				mod = up
+				break
+			}
+		}
+		if mod != "go.mod" {
+			dir := strings.TrimSuffix(mod, "go.mod")
+			in.Inputs[0] = mod
+			for i, o := range in.Optional {
+				if o == "go.sum" {
+					in.Optional[i] = dir + "go.sum"
+				}
+			}
+		}
+		data, err := read(mod)
 		if err != nil {
 			return
 		}
