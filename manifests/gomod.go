@@ -44,7 +44,7 @@ var Go = &Manager{
 		// The main module is the nearest go.mod at or above the working directory.
 		mod := "go.mod"
 		for _, up := range upward("go.mod") {
-			if _, err := read(up); err == nil {
+			if read.Exists(up) {
 				mod = up
 				break
 			}
@@ -58,7 +58,7 @@ var Go = &Manager{
 				}
 			}
 		}
-		data, err := read(mod)
+		data, err := read.Read(mod)
 		if err != nil {
 			return
 		}
@@ -123,7 +123,7 @@ func goWork(in *Install, read Reader) string {
 		}
 	}
 	for _, n := range names {
-		if _, err := read(n); err == nil {
+		if read.Exists(n) {
 			return n
 		}
 	}

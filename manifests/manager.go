@@ -65,8 +65,13 @@ type CacheDir struct {
 // Lookup returns an environment variable in effect for a step.
 type Lookup func(name string) (string, bool)
 
-// Reader reads a file that an install names.
-type Reader func(name string) ([]byte, error)
+// Reader gives a manager's Follow the files an install names, relative to its working
+// directory ("../go.work" looks upward). Exists is for files whose content does not
+// matter (a lockfile, which may be large).
+type Reader struct {
+	Read   func(name string) ([]byte, error)
+	Exists func(name string) bool
+}
 
 // Install is what one recognized command installs from.
 type Install struct {

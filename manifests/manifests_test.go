@@ -85,11 +85,14 @@ func TestRecognize(t *testing.T) {
 }
 
 func reader(files map[string]string) Reader {
-	return func(name string) ([]byte, error) {
-		if s, ok := files[name]; ok {
-			return []byte(s), nil
-		}
-		return nil, errors.New("missing")
+	return Reader{
+		Read: func(name string) ([]byte, error) {
+			if s, ok := files[name]; ok {
+				return []byte(s), nil
+			}
+			return nil, errors.New("missing")
+		},
+		Exists: func(name string) bool { _, ok := files[name]; return ok },
 	}
 }
 

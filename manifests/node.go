@@ -30,7 +30,7 @@ var installScripts = []string{"preinstall", "install", "postinstall", "prepublis
 // followPackageJSON marks an install as reading the source when package.json runs lifecycle
 // scripts (they may read any project file), names local packages or declares workspaces.
 func followPackageJSON(in *Install, read Reader) {
-	data, err := read("package.json")
+	data, err := read.Read("package.json")
 	if err != nil {
 		return // the rule reports the missing manifest
 	}
@@ -87,7 +87,7 @@ func followPackageJSON(in *Install, read Reader) {
 	if pj.dependsOn("puppeteer") {
 		for _, name := range puppeteerConfigs {
 			for _, up := range upward(name) {
-				if _, err := read(up); err == nil {
+				if read.Exists(up) {
 					in.NeedsSource = fmt.Sprintf("puppeteer's install reads its configuration from the project (%s), which may also have it download Chrome into a project folder", up)
 					return
 				}
@@ -167,17 +167,17 @@ func missingLock(in *Install, read Reader, what string, locks ...string) bool {
 	if in.NeedsSource != "" || len(in.Outputs) == 0 {
 		return false
 	}
-	if _, err := read("package.json"); err != nil {
+	if !read.Exists("package.json") {
 		return false
 	}
 	for _, l := range locks {
-		if _, err := read(l); err == nil {
+		if read.Exists(l) {
 			return false
 		}
 	}
 	for _, l := range locks {
 		for _, up := range upward(l)[1:] {
-			if _, err := read(up); err == nil {
+			if read.Exists(up) {
 				return false
 			}
 		}
@@ -358,13 +358,13 @@ var Yarn = &Manager{
 			// Plug'n'Play files and the install state are what a berry install writes, not
 			// what it reads: copied after the install, the context's would replace its own.
 			for _, f := range []string{".pnp.cjs", ".pnp.loader.mjs", ".yarn/install-state.gz"} {
-				if _, err := read(f); err == nil {
+				if read.Exists(f) {
 					in.NeedsSource = fmt.Sprintf("the context holds %s, which the install writes (Plug'n'Play files, install state): copied after it, the context's would replace the container's", f)
 					break
 				}
 			}
 		}
-		if _, err := read(".yarnrc.yml"); err == nil {
+		if read.Exists(".yarnrc.yml") {
 			in.NoCache = "yarn 2+ (.yarnrc.yml) keeps its cache where .yarnrc.yml says"
 		}
 		if hasFlag(in.Cmd, "--cache-folder") {
@@ -403,7 +403,7 @@ var Pnpm = &Manager{
 		return nil, false
 	},
 	Follow: func(in *Install, read Reader) {
-		if ws, err := read("pnpm-workspace.yaml"); err == nil && len(in.Outputs) > 0 && tomlOrYAMLKey(ws, "packages") {
+		if ws, err := read.Read("pnpm-workspace.yaml"); err == nil && len(in.Outputs) > 0 && tomlOrYAMLKey(ws, "packages") {
 			in.NeedsSource = "pnpm-workspace.yaml declares workspace packages, whose package.json files the install reads"
 			return
 		}
@@ -414,9 +414,9 @@ var Pnpm = &Manager{
 			// pnpm 10 declares patches in pnpm-workspace.yaml; the lockfile records them
 			// wherever they are declared. Either way the install (pnpm fetch too) hashes
 			// and applies the patch files, which are part of the source.
-			if ws, err := read("pnpm-workspace.yaml"); err == nil && yamlTopKey(ws, "patchedDependencies") {
+			if ws, err := read.Read("pnpm-workspace.yaml"); err == nil && yamlTopKey(ws, "patchedDependencies") {
 				in.NeedsSource = "pnpm-workspace.yaml patches dependencies with files from the project (patchedDependencies)"
-			} else if lock, err := read("pnpm-lock.yaml"); err == nil && yamlTopKey(lock, "patchedDependencies") {
+			} else if lock, err := read.Read("pnpm-lock.yaml"); err == nil && yamlTopKey(lock, "patchedDependencies") {
 				in.NeedsSource = "pnpm-lock.yaml patches dependencies with files from the project (patchedDependencies)"
 			}
 		}

@@ -280,7 +280,7 @@ func followRequirements(in *Install, read Reader) {
 			}
 			continue
 		}
-		data, err := read(name)
+		data, err := read.Read(name)
 		if err != nil {
 			continue // the rule reports missing inputs
 		}

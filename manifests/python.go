@@ -40,7 +40,7 @@ var Poetry = &Manager{
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {
-		data, err := read("pyproject.toml")
+		data, err := read.Read("pyproject.toml")
 		if err != nil {
 			return
 		}
@@ -102,7 +102,7 @@ var Pipenv = &Manager{
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {
-		if data, err := read("Pipfile"); err == nil {
+		if data, err := read.Read("Pipfile"); err == nil {
 			if l := tomlLocalDep(data); l != "" {
 				in.NeedsSource = fmt.Sprintf("the Pipfile names a local path dependency (%s)", l)
 			}
@@ -175,7 +175,7 @@ var Uv = &Manager{
 			followRequirements(in, read)
 			return
 		}
-		data, err := read("pyproject.toml")
+		data, err := read.Read("pyproject.toml")
 		if err != nil {
 			return
 		}
@@ -256,7 +256,7 @@ func uvNoCache(in *Install, c *Cmd) {
 func uvConfiguredSymlinks(read Reader, pip bool) string {
 	files := []struct{ name, table string }{{"uv.toml", ""}, {"pyproject.toml", "tool.uv"}}
 	for _, f := range files {
-		data, err := read(f.name)
+		data, err := read.Read(f.name)
 		if err != nil {
 			continue
 		}

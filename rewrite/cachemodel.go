@@ -303,12 +303,24 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 	cp := *inst
 	cp.Inputs = slices.Clone(inst.Inputs)
 	cp.Optional = slices.Clone(inst.Optional)
-	cp.Manager.Follow(&cp, func(name string) ([]byte, error) {
-		c, ok := p.contextSource(in, resolve(cwd, name))
+	found := map[string]string{} // image path to context file ("" for none): managers look upward
+	source := func(name string) string {
+		img := resolve(cwd, name)
+		c, ok := found[img]
 		if !ok {
-			return nil, fs.ErrNotExist
+			c, _ = p.contextSource(in, img)
+			found[img] = c
 		}
-		return ctx.ReadFile(c)
+		return c
+	}
+	cp.Manager.Follow(&cp, manifests.Reader{
+		Read: func(name string) ([]byte, error) {
+			if c := source(name); c != "" {
+				return ctx.ReadFile(c)
+			}
+			return nil, fs.ErrNotExist
+		},
+		Exists: func(name string) bool { return source(name) != "" },
 	})
 	if f.follows == nil {
 		f.follows = map[followKey]*manifests.Install{}
