@@ -22,6 +22,9 @@ type Manager struct {
 	// It is called whatever NeedsSource says: it may also withdraw a reason of its own
 	// (poetry install of a project with package-mode = false installs no source).
 	Follow func(in *Install, read Reader)
+	// FollowCaches says that Follow may also set NoCache (yarn 2+'s .yarnrc.yml, uv's link
+	// mode in uv.toml): cache-mount then completes the install before it mounts anything.
+	FollowCaches bool
 	// Caches lists the directories a cache mount should hold for an install, given the
 	// environment in effect. An empty list means the manager's cache cannot be mounted safely.
 	Caches func(env Lookup) []CacheDir

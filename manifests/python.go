@@ -120,8 +120,9 @@ var Pipenv = &Manager{
 
 // Uv is uv sync, uv pip install and uv pip sync.
 var Uv = &Manager{
-	Name:  "uv",
-	Files: []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
+	Name:         "uv",
+	FollowCaches: true,
+	Files:        []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "uv" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

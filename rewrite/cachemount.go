@@ -205,8 +205,11 @@ func runCacheMount(p *Pass) {
 			if e.install == nil || reported[e.install.Manager.Name] {
 				continue
 			}
-			// As completed from the files it reads: .yarnrc.yml, say, moves yarn's cache.
-			inst := p.File.followed(p.Context, in, e.install, in.State.Workdir)
+			inst := e.install
+			if inst.Manager.FollowCaches {
+				// As completed from the files it reads: .yarnrc.yml, say, moves yarn's cache.
+				inst = p.File.followed(p.Context, in, e.install, in.State.Workdir)
+			}
 			if e.opaque && len(inst.Defeats) > 0 {
 				reported[inst.Manager.Name] = true
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})

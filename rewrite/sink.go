@@ -185,6 +185,11 @@ func (p *Pass) plans() []*sinkPlan {
 			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
+			if p.missingSource(ci) {
+				// The build would fail on it here, so it probably uses another context,
+				// whose files cachefix cannot see: the copy stays where it is.
+				continue
+			}
 			sp := p.plan(stage, i, ci)
 			if sp == nil {
 				continue
@@ -466,11 +471,6 @@ func (p *Pass) readCopy(w *Instr) *copyInfo {
 		}
 		c := path.Clean(strings.TrimPrefix(s, "/"))
 		if c == ".." || strings.HasPrefix(c, "../") {
-			return nil
-		}
-		if exists, _ := p.Context.Stat(c); !exists && !strings.ContainsAny(c, "*?[") {
-			// The build would fail on it here, so it probably uses another context, whose
-			// files cachefix cannot see: the copy stays where it is.
 			return nil
 		}
 		ci.sources = append(ci.sources, c)
@@ -1120,4 +1120,15 @@ func findOutside(c *manifests.Cmd, cwd string, ci *copyInfo) (why string, free b
 		}
 	}
 	return "", true
+}
+
+// missingSource reports whether a source the copy names (not a wildcard) is not in the
+// build context.
+func (p *Pass) missingSource(ci *copyInfo) bool {
+	for _, c := range ci.sources {
+		if exists, _ := p.Context.Stat(c); !exists && !strings.ContainsAny(c, "*?[") {
+			return true
+		}
+	}
+	return false
 }
