@@ -301,11 +301,7 @@ func runCacheMount(p *Pass) {
 // that is not a recognized command, or a later stage that builds on this one.
 func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string {
 	stage := p.File.Stages[in.Stage]
-	var chain []*Instr // the stages this one builds on, then this one
-	for _, st := range append(p.File.ancestors(in.Stage), stage) {
-		chain = append(chain, st...)
-	}
-	for _, k := range chain {
+	for _, k := range p.File.lineage(in.Stage) {
 		if k.Keyword() != "run" {
 			continue
 		}
@@ -331,7 +327,7 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			}
 		}
 	}
-	if why := p.runsAtRuntime(in, target); why != "" {
+	if why := p.runsAtRuntime(in); why != "" {
 		return why
 	}
 	for _, k := range stage[in.Index-stage[0].Index+1:] {
@@ -475,10 +471,12 @@ func (p *Pass) mountPlanned(k *Instr, target string) bool {
 // runs: a stage no later stage builds on (so it may be the image that ships) on the
 // official golang image, whose command is go or a Go development tool, or the image's
 // default shell.
-func (p *Pass) runsAtRuntime(in *Instr, target string) string {
+func (p *Pass) runsAtRuntime(in *Instr) string {
 	stage := p.File.Stages[in.Stage]
 	fs, ok := stage[0].Cmd.(*instructions.Stage)
-	if !ok || officialName(fs.BaseName) != "golang" {
+	chain := append(p.File.ancestors(in.Stage), stage) // the first holds the image it starts from
+	root, rok := chain[0][0].Cmd.(*instructions.Stage)
+	if !ok || !rok || officialName(root.BaseName) != "golang" {
 		return ""
 	}
 	name := strings.ToLower(fs.Name)
@@ -494,8 +492,8 @@ func (p *Pass) runsAtRuntime(in *Instr, target string) string {
 			}
 		}
 	}
-	command := "" // the golang image's default command is bash
-	for _, k := range stage {
+	command := "" // the golang image's default command is bash; a stage inherits its base's
+	for _, k := range slices.Concat(chain...) {
 		switch c := k.Cmd.(type) {
 		case *instructions.CmdCommand:
 			command = firstCommandWord(c.CmdLine)
@@ -522,11 +520,7 @@ func firstCommandWord(cmdLine []string) string {
 // pnpmFetch returns the RUN of in's stage, or of a stage it builds on, that runs pnpm
 // fetch, if any.
 func (p *Pass) pnpmFetch(in *Instr) *Instr {
-	var chain []*Instr
-	for _, st := range append(p.File.ancestors(in.Stage), p.File.Stages[in.Stage]) {
-		chain = append(chain, st...)
-	}
-	for _, k := range chain {
+	for _, k := range p.File.lineage(in.Stage) {
 		els, _ := p.File.elements(k)
 		for _, e := range els {
 			if e.cmd != nil && e.cmd.Name() == "pnpm" && len(e.cmd.Args) > 1 && e.cmd.Args[1] == "fetch" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -845,4 +846,9 @@ func (f *File) ancestors(stage int) [][]*Instr {
 		stage = parent
 	}
 	return out
+}
+
+// lineage returns the instructions of the stages that stage builds on, then its own.
+func (f *File) lineage(stage int) []*Instr {
+	return slices.Concat(append(f.ancestors(stage), f.Stages[stage])...)
 }
