@@ -48,12 +48,15 @@ type override struct {
 	UnsafeFixes *bool         `yaml:"unsafe-fixes"`
 }
 
-// configs finds and caches configuration files; safe for concurrent use.
+// configs finds and caches configuration files; safe for concurrent use. It keeps the
+// answers for the folders above Dockerfiles (shared by many) and for the last folder asked
+// about (its Dockerfiles come one after another), so that memory stays flat over a large
+// tree of repositories.
 type configs struct {
 	mu      sync.Mutex
-	byDir   map[string]*config // nil entry: no file in that folder
-	errs    map[string]error
 	nearest map[string]nearestConfig
+	lastDir string
+	last    nearestConfig
 }
 
 // nearestConfig is find's cached answer for a folder.
@@ -63,49 +66,54 @@ type nearestConfig struct {
 }
 
 func newConfigs() *configs {
-	return &configs{byDir: map[string]*config{}, errs: map[string]error{}, nearest: map[string]nearestConfig{}}
+	return &configs{nearest: map[string]nearestConfig{}}
 }
 
 // find returns the nearest .cachefix.yaml at or above dir (up to the repository's root),
-// or nil; the answer is cached per folder.
+// or nil.
 func (cs *configs) find(dir string) (*config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
 	cs.mu.Lock()
+	if abs == cs.lastDir {
+		r := cs.last
+		cs.mu.Unlock()
+		return r.c, r.err
+	}
+	cs.mu.Unlock()
+	r := cs.lookup(abs, false)
+	cs.mu.Lock()
+	cs.lastDir, cs.last = abs, r
+	cs.mu.Unlock()
+	return r.c, r.err
+}
+
+// lookup answers for folder abs; the answers for parent folders are kept.
+func (cs *configs) lookup(abs string, parent bool) nearestConfig {
+	cs.mu.Lock()
 	r, ok := cs.nearest[abs]
 	cs.mu.Unlock()
 	if ok {
-		return r.c, r.err
+		return r
 	}
-	c, err := cs.load(abs)
+	// Read and decode outside the lock: the workers look up folders at the same time.
+	c, err := readConfig(abs)
 	if err == nil && c == nil {
 		_, gitErr := os.Stat(filepath.Join(abs, ".git"))
 		if gitErr != nil && filepath.Dir(abs) != abs {
-			c, err = cs.find(filepath.Dir(abs)) // not a repository's root: look further up
+			up := cs.lookup(filepath.Dir(abs), true) // not a repository's root: look further up
+			c, err = up.c, up.err
 		}
 	}
-	cs.mu.Lock()
-	cs.nearest[abs] = nearestConfig{c, err}
-	cs.mu.Unlock()
-	return c, err
-}
-
-func (cs *configs) load(dir string) (*config, error) {
-	cs.mu.Lock()
-	c, ok := cs.byDir[dir]
-	err := cs.errs[dir]
-	cs.mu.Unlock()
-	if ok {
-		return c, err
+	r = nearestConfig{c, err}
+	if parent {
+		cs.mu.Lock()
+		cs.nearest[abs] = r
+		cs.mu.Unlock()
 	}
-	// Read and decode outside the lock: the workers look up folders at the same time.
-	c, err = readConfig(dir)
-	cs.mu.Lock()
-	cs.byDir[dir], cs.errs[dir] = c, err
-	cs.mu.Unlock()
-	return c, err
+	return r
 }
 
 // readConfig reads dir's config file: nil when there is none.
