@@ -87,10 +87,7 @@ func (f *File) opaqueElements(in *Instr) []element {
 			e.stmt = st
 			if call, ok := st.Cmd.(*syntax.CallExpr); ok && !st.Negated && !st.Background && len(call.Args) > 0 {
 				e.call = call
-				e.cmd = literalCmd(call, in.State)
-				if inst, ok := manifests.Recognize(e.cmd); ok {
-					e.install = inst
-				}
+				e.cmd, e.install = recognizeCall(call, in.State)
 			}
 			out = append(out, e)
 		}
@@ -113,12 +110,19 @@ func (f *File) element(in *Instr, st *syntax.Stmt) element {
 		return e
 	}
 	e.call = call
-	e.cmd = literalCmd(call, in.State)
-	if inst, ok := manifests.Recognize(e.cmd); ok {
-		e.install = inst
-		argInputs(inst)
-	}
+	e.cmd, e.install = recognizeCall(call, in.State)
 	return e
+}
+
+// recognizeCall expands a simple command's words and recognizes the install it runs, if any.
+func recognizeCall(call *syntax.CallExpr, st *State) (*manifests.Cmd, *manifests.Install) {
+	cmd := literalCmd(call, st)
+	inst, ok := manifests.Recognize(cmd)
+	if !ok {
+		return cmd, nil
+	}
+	argInputs(inst)
+	return cmd, inst
 }
 
 // argInputs marks an install that reads a file named through a build argument as reading
@@ -267,9 +271,7 @@ func (f *File) nestedInstalls(in *Instr, els []element) []element {
 			if !ok || len(call.Args) == 0 {
 				return true
 			}
-			cmd := literalCmd(call, in.State)
-			if inst, ok := manifests.Recognize(cmd); ok {
-				argInputs(inst)
+			if cmd, inst := recognizeCall(call, in.State); inst != nil {
 				out = append(out, element{opaque: true, call: call, cmd: cmd, install: inst, start: e.start, end: e.end})
 			}
 			return true

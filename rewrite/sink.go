@@ -545,19 +545,13 @@ func stagesNeeding(f *File, entry string) (int, string) {
 			}
 		}
 		for _, in := range stage {
-			var srcs []string
-			switch c := in.Cmd.(type) {
-			case *instructions.CopyCommand:
-				if c.From != "" {
-					for _, s := range append(append([]string(nil), c.SourcePaths...), c.DestPath) {
-						provided = provided || strings.Contains(s, base) // COPY --from=deps /app/node_modules ./node_modules
-					}
-					continue
+			if c, ok := in.Cmd.(*instructions.CopyCommand); ok && c.From != "" {
+				for _, s := range append(append([]string(nil), c.SourcePaths...), c.DestPath) {
+					provided = provided || strings.Contains(s, base) // COPY --from=deps /app/node_modules ./node_modules
 				}
-				srcs = c.SourcePaths
-			case *instructions.AddCommand:
-				srcs = c.SourcePaths
+				continue
 			}
+			srcs, _ := copySources(in)
 			for _, s := range srcs {
 				s = path.Clean(strings.TrimPrefix(s, "/"))
 				ok, _ := path.Match(s, entry)
