@@ -317,6 +317,9 @@ func (p *Pass) reportAround(in *Instr, a *manifests.Around) {
 		join = " "
 	}
 	before, after := a.Before+" ", join+a.After
+	if src := p.File.Source.Src; at < len(src) && !strings.ContainsRune(" \t\r\n", rune(src[at])) {
+		after += " " // apt-get install -y x;#comment: the comment must stay a word of its own
+	}
 	if in.Run.Multiline && join == " && " {
 		before = a.Before + p.File.Continuation() + in.Run.Indent
 		after = p.File.Continuation() + in.Run.Indent + "&& " + a.After
