@@ -57,7 +57,7 @@ func runCacheDefeat(p *Pass) {
 				return false
 			}
 			for _, s := range specs {
-				if !covered(mounted, s.target) && p.wanted(els, s, mounted) {
+				if !covered(mounted, s.target) && p.wanted(in, els, s, mounted) {
 					return false
 				}
 			}

@@ -232,7 +232,7 @@ func runCacheMount(p *Pass) {
 				continue
 			}
 			for _, s := range specs {
-				if covered(mounted, s.target) || !p.wanted(els, s, mounted) {
+				if covered(mounted, s.target) || !p.wanted(in, els, s, mounted) {
 					continue
 				}
 				dup := false
@@ -378,30 +378,44 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 }
 
 // wanted reports whether a cache directory should be mounted on a step: always, except a
-// directory the image keeps (apt's lists) when the step does not remove it itself.
-func (p *Pass) wanted(els []element, s mountSpec, mounted []string) bool {
+// directory the image keeps (apt's lists), which only a step that fills it (apt-get
+// update) and then removes it itself may mount, when no earlier step of its lineage left
+// lists in the image (the step's rm would remove those too; with the mount, they stay).
+func (p *Pass) wanted(in *Instr, els []element, s mountSpec, mounted []string) bool {
 	if !s.removed || covered(mounted, s.target) {
 		return true
 	}
-	// The step must fill the lists itself (apt-get update), or a later step would find the
-	// mount empty on a cold cache.
-	updates := false
-	for _, e := range els {
+	lastUpdate := -1
+	for k, e := range els {
 		if e.install != nil && e.install.Manager == manifests.Apt && slices.Contains(e.cmd.Args, "update") {
-			updates = true
+			lastUpdate = k
 		}
 	}
-	if !updates {
+	if lastUpdate < 0 {
 		return false
 	}
-	for _, e := range els {
+	for _, k := range p.File.lineage(in.Stage) {
+		if k.Index >= in.Index || k.Keyword() != "run" {
+			continue
+		}
+		kels, _ := p.File.elements(k)
+		for _, e := range kels {
+			if e.install != nil && e.install.Manager == manifests.Apt && slices.Contains(e.cmd.Args, "update") && !covered(cacheMounts(k), s.target) && !p.mountPlanned(k, s.target) {
+				return false // an earlier apt-get update may have left lists in the image
+			}
+		}
+		if len(kels) == 0 && strings.Contains(k.Node.Original, "apt") {
+			return false // an apt step cachefix cannot read
+		}
+	}
+	for _, e := range els[lastUpdate+1:] {
 		if e.cmd == nil || e.cmd.Name() != "rm" {
 			continue
 		}
 		for i, a := range e.cmd.Args[1:] {
 			dir := path.Clean(strings.TrimSuffix(strings.TrimRight(a, "*"), "/"))
 			if e.cmd.Lit[i+1] && !strings.HasPrefix(a, "-") && under(s.target, dir) {
-				return true // rm -rf /var/lib/apt/lists/*
+				return true // rm -rf /var/lib/apt/lists/* after the update
 			}
 		}
 	}
