@@ -276,7 +276,7 @@ type readsKey struct {
 
 func (f *File) readInstall(ctx *detect.Context, in *Instr, inst *manifests.Install) []string {
 	p := &Pass{File: f, Context: ctx, shared: &shared{}}
-	cwd := in.State.Workdir
+	cwd := f.installDir(in, inst)
 	cp := f.followed(ctx, in, inst, cwd)
 	var out []string
 	for _, n := range append(cp.Inputs[:len(cp.Inputs):len(cp.Inputs)], cp.Optional...) {

@@ -49,6 +49,8 @@ type File struct {
 	reads map[readsKey][]string
 	// follows caches followed.
 	follows map[followKey]*manifests.Install
+	// dirs holds the folder of the installs that run after a cd in their RUN.
+	dirs map[*manifests.Install]string
 }
 
 // Instr is one instruction.

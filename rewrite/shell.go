@@ -44,12 +44,33 @@ func (f *File) readElements(in *Instr) (els []element, chain bool) {
 		return f.opaqueElements(in), false
 	}
 	stmts := in.Run.Shell.Stmts
+	cwd := in.State.Workdir
 	for _, s := range stmts {
 		for _, st := range flattenAnd(s) {
-			els = append(els, f.element(in, st))
+			e := f.element(in, st)
+			if e.install != nil && cwd != in.State.Workdir {
+				if f.dirs == nil {
+					f.dirs = map[*manifests.Install]string{}
+				}
+				f.dirs[e.install] = cwd // RUN cd client && npm ci
+			}
+			if e.cmd != nil && e.cmd.Name() == "cd" && len(e.cmd.Args) == 2 && e.cmd.Lit[1] {
+				cwd = resolve(cwd, e.cmd.Args[1])
+			}
+			els = append(els, e)
 		}
 	}
 	return els, len(stmts) == 1
+}
+
+// installDir is the folder an install of in runs in: the step's WORKDIR, or where a cd
+// before it in the same RUN went.
+func (f *File) installDir(in *Instr, inst *manifests.Install) string {
+	f.elements(in)
+	if d, ok := f.dirs[inst]; ok {
+		return d
+	}
+	return in.State.Workdir
 }
 
 // opaqueElements reads the commands of an exec-form RUN, of a RUN whose heredoc is its
