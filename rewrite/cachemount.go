@@ -59,10 +59,14 @@ func (m mountSpec) flag() string {
 // cannot be known. uid is "" for root.
 func (p *Pass) home(st *State) (home, uid, gid string, ok bool) {
 	user, group, _ := strings.Cut(st.User, ":")
+	envHome := ""
+	if h, ok := st.Lookup("HOME"); ok && strings.HasPrefix(h, "/") {
+		envHome = path.Clean(h) // ENV HOME wins over the account's home: it is what tools read
+	}
 	switch user {
 	case "", "root", "0":
 		if group == "" || group == "root" || group == "0" {
-			return "/root", "", "", true
+			return cmp.Or(envHome, "/root"), "", "", true
 		}
 		return "", "", "", false
 	}
@@ -85,11 +89,7 @@ func (p *Pass) home(st *State) (home, uid, gid string, ok bool) {
 			return "", "", "", false
 		}
 	}
-	if home == "" {
-		if h, ok := st.Lookup("HOME"); ok && strings.HasPrefix(h, "/") {
-			home = path.Clean(h) // e.g. USER 1000 with ENV HOME=/app
-		}
-	}
+	home = cmp.Or(envHome, home) // e.g. USER 1000 with ENV HOME=/app
 	if uid == "" || home == "" {
 		return home, uid, gid, false
 	}
