@@ -507,7 +507,8 @@ func (ci *copyInfo) movable() bool {
 // folder holding it (COPY . .) in a stage that installs nothing and gets no such folder
 // from another stage (an image built from dependencies installed on the CI runner).
 func (p *Pass) siblingCopies(entry string) string {
-	if line, note := stagesNeeding(p.File, entry); line > 0 {
+	present, _ := p.Context.Stat(entry)
+	if line, note := stagesNeeding(p.File, entry, present); line > 0 {
 		if note != "" {
 			return fmt.Sprintf("line %d (%s)", line, note)
 		}
@@ -522,7 +523,7 @@ func (p *Pass) siblingCopies(entry string) string {
 		if err != nil {
 			continue
 		}
-		if line, note := stagesNeeding(f, entry); line > 0 {
+		if line, note := stagesNeeding(f, entry, present); line > 0 {
 			if note != "" {
 				return fmt.Sprintf("%s (line %d, %s)", filepath.Base(sib), line, note)
 			}
@@ -534,7 +535,7 @@ func (p *Pass) siblingCopies(entry string) string {
 
 // stagesNeeding returns the line of the first instruction of f that needs entry from the
 // context (see siblingCopies), with a note on why when it does not name it, or 0.
-func stagesNeeding(f *File, entry string) (int, string) {
+func stagesNeeding(f *File, entry string, present bool) (int, string) {
 	base := path.Base(entry)
 	for _, stage := range f.Stages {
 		installs, provided := false, false
@@ -558,13 +559,36 @@ func stagesNeeding(f *File, entry string) (int, string) {
 				if s != "." && (ok || under(s, entry)) {
 					return in.Line(), "" // by name
 				}
-				if (s == "." || under(entry, s)) && !installs && !provided {
+				if s != "." && !under(entry, s) {
+					continue
+				}
+				if !installs && !provided {
 					return in.Line(), "in a stage that installs nothing"
+				}
+				if present && !wipedAfter(f, stage, in) {
+					return in.Line(), "no install that starts it afresh follows" // the context's copy ends up in that image
 				}
 			}
 		}
 	}
 	return 0, ""
+}
+
+// wipedAfter reports whether an install after in, in its stage, deletes its outputs before
+// writing them (npm ci), so that what the copy brought there does not matter.
+func wipedAfter(f *File, stage []*Instr, in *Instr) bool {
+	for _, k := range stage {
+		if k.Index <= in.Index {
+			continue
+		}
+		els, _ := f.elements(k)
+		for _, e := range els {
+			if e.install != nil && e.install.Wipes {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isAround reports whether text is one of the commands cachefix wraps around an install
