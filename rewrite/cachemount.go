@@ -112,7 +112,11 @@ func isNumber(s string) bool {
 func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, string) {
 	dirs := inst.CacheDirs
 	if dirs == nil {
-		dirs = inst.Manager.Caches(in.State.Lookup)
+		env := in.State.Lookup
+		if inst.Cmd != nil && inst.Cmd.Env != nil {
+			env = inst.Cmd.Env // with the command's own variables (PIP_CACHE_DIR=/x pip install)
+		}
+		dirs = inst.Manager.Caches(env)
 	}
 	var out []mountSpec
 	user, _, _ := strings.Cut(in.State.User, ":")
@@ -218,6 +222,11 @@ func runCacheMount(p *Pass) {
 			if k := p.pnpmFetch(in); k != nil && inst.Manager == manifests.Pnpm {
 				reported[inst.Manager.Name] = true
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line())})
+				continue
+			}
+			if v := inlineDisabler(in, inst); v != "" {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: the command sets %s itself, which switches the cache off", v)})
 				continue
 			}
 			if inst.NoCache != "" {
@@ -543,4 +552,21 @@ func (p *Pass) pnpmFetch(in *Instr) *Instr {
 		}
 	}
 	return nil
+}
+
+// inlineDisabler names a variable that switches the manager's cache off and that the
+// command sets for itself (PIP_NO_CACHE_DIR=1 pip install ...), or returns "".
+func inlineDisabler(in *Instr, inst *manifests.Install) string {
+	if inst.Cmd == nil || inst.Cmd.Env == nil {
+		return ""
+	}
+	for _, v := range inst.Manager.Disablers {
+		if _, inState := in.State.Env[v]; inState {
+			continue // an ENV or ARG: cache-defeat unsets it for the step
+		}
+		if _, ok := inst.Cmd.Env(v); ok {
+			return v
+		}
+	}
+	return ""
 }

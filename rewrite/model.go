@@ -623,6 +623,26 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 	cmd := &manifests.Cmd{Env: st.Lookup}
 	cfg := &expand.Config{Env: stateEnviron{st}, NoUnset: true}
+	if len(call.Assigns) > 0 {
+		// PIP_FIND_LINKS=/app/wheels pip install ...: the command's own variables come first.
+		own := map[string]string{}
+		for _, a := range call.Assigns {
+			if a.Name == nil || a.Array != nil || a.Index != nil {
+				continue
+			}
+			v, err := expand.Literal(cfg, a.Value)
+			if err != nil {
+				v = "$unknown" // set, to a value cachefix cannot know
+			}
+			own[a.Name.Value] = v
+		}
+		cmd.Env = func(name string) (string, bool) {
+			if v, ok := own[name]; ok {
+				return v, true
+			}
+			return st.Lookup(name)
+		}
+	}
 	for _, w := range call.Args {
 		s, err := expand.Literal(cfg, w)
 		cmd.Args = append(cmd.Args, s)

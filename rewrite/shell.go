@@ -143,7 +143,29 @@ func recognizeCall(call *syntax.CallExpr, st *State) (*manifests.Cmd, *manifests
 		return cmd, nil
 	}
 	argInputs(inst)
+	if len(inst.Inputs) > 0 && inst.NeedsSource == "" {
+		for i, w := range call.Args {
+			if pe, ok := soleParam(w); ok && cmd.FromArg(i) {
+				// pip install $EXTRA -r requirements.txt: --build-arg EXTRA="-e ." reads more
+				inst.NeedsSource = fmt.Sprintf("its word $%s comes whole from a build argument, which a build may set to other options or files", pe)
+				break
+			}
+		}
+	}
 	return cmd, inst
+}
+
+// soleParam reports whether a word is nothing but an unquoted variable ($X, ${X}), which
+// the shell splits into any number of words.
+func soleParam(w *syntax.Word) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
+	}
+	pe, ok := w.Parts[0].(*syntax.ParamExp)
+	if !ok || pe.Param == nil {
+		return "", false
+	}
+	return pe.Param.Value, true
 }
 
 // argInputs marks an install that reads a file named through a build argument as reading
