@@ -231,6 +231,15 @@ func TestFollow(t *testing.T) {
 		{"yarn_pnp_loader_only", "yarn install --immutable", map[string]string{
 			"package.json": `{}`, "yarn.lock": "", ".pnp.loader.mjs": "",
 		}, "package.json", "holds .pnp.loader.mjs,"},
+		{"yarn_offline_mirror", "yarn install --frozen-lockfile --offline", map[string]string{
+			"package.json": `{}`, "yarn.lock": "", ".yarnrc": "yarn-offline-mirror \"./npm-packages-offline-cache\"\n",
+		}, "package.json", "offline mirror (./npm-packages-offline-cache)"},
+		{"nx_postinstall", "npm ci", map[string]string{
+			"package.json": `{"devDependencies": {"nx": "19.0.0"}}`, "package-lock.json": "{}", "nx.json": "{}",
+		}, "package.json", "nx's postinstall reads nx.json"},
+		{"nx_without_config", "npm ci", map[string]string{
+			"package.json": `{"devDependencies": {"nx": "19.0.0"}}`, "package-lock.json": "{}",
+		}, "package.json", ""},
 		{"yarn_install_state", "yarn install --immutable", map[string]string{
 			"package.json": `{}`, "yarn.lock": "", ".yarnrc.yml": "nodeLinker: node-modules\n", ".yarn/install-state.gz": "x",
 		}, "package.json", "holds .yarn/install-state.gz,"},

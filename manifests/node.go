@@ -84,6 +84,10 @@ func followPackageJSON(in *Install, read Reader) {
 		in.NeedsSource = why
 		return
 	}
+	if pj.dependsOn("nx") && read.Exists("nx.json") {
+		in.NeedsSource = "nx's postinstall reads nx.json and the project graph"
+		return
+	}
 	if pj.dependsOn("puppeteer") {
 		for _, name := range puppeteerConfigs {
 			for _, up := range upward(name) {
@@ -362,6 +366,15 @@ var Yarn = &Manager{
 				if read.Exists(f) {
 					in.NeedsSource = fmt.Sprintf("the context holds %s, which the install writes (Plug'n'Play files, install state): copied after it, the context's would replace the container's", f)
 					break
+				}
+			}
+		}
+		if in.NeedsSource == "" {
+			if rc, err := read.Read(".yarnrc"); err == nil {
+				for _, l := range strings.Split(string(rc), "\n") {
+					if f := strings.Fields(l); len(f) >= 2 && strings.Trim(f[0], `"'`) == "yarn-offline-mirror" {
+						in.NeedsSource = "the install reads packages from yarn's offline mirror (" + strings.Trim(f[1], `"'`) + "), named in .yarnrc"
+					}
 				}
 			}
 		}

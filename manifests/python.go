@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -134,6 +135,13 @@ var Uv = &Manager{
 				in, ok := pipInstall(c.Sub(1), 1, uvPipFlags, true)
 				in.Defeats = uvDefeats(c)
 				uvNoCache(in, c)
+				// uv pip reads its settings (an index URL, say) from uv.toml or pyproject.toml's
+				// [tool.uv] in the working directory.
+				for _, f := range []string{"uv.toml", "pyproject.toml"} {
+					if !slices.Contains(in.Inputs, f) {
+						in.Optional = append(in.Optional, f)
+					}
+				}
 				return in, ok
 			}
 			return nil, false
