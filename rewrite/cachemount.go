@@ -214,6 +214,18 @@ func runCacheMount(p *Pass) {
 				// As completed from the files it reads: .yarnrc.yml, say, moves yarn's cache.
 				inst = p.File.followed(p.Context, in, e.install, in.State.Workdir)
 			}
+			if e.opaque && inst.Manager.Around != nil {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: the image's docker-clean would empty it, and cannot be set aside in a step cachefix cannot edit" + parenthesized(in.NoShell)})
+				continue
+			}
+			if len(inst.Defeats) == 0 && e.cmd != nil && !e.cmd.Literal() {
+				if w := defeatWord(e.cmd); w != "" {
+					reported[inst.Manager.Name] = true
+					p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed from a command whose words are not all known", w)})
+					continue
+				}
+			}
 			if e.opaque && len(inst.Defeats) > 0 {
 				reported[inst.Manager.Name] = true
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
@@ -569,4 +581,23 @@ func inlineDisabler(in *Instr, inst *manifests.Install) string {
 		}
 	}
 	return ""
+}
+
+// defeatWord returns a literal word of cmd that switches a download cache off, for a
+// command cachefix could not read whole (so its manager found no Defeats).
+func defeatWord(c *manifests.Cmd) string {
+	for i, a := range c.Args {
+		if c.Lit[i] && (a == "--no-cache-dir" || a == "--no-cache") {
+			return a
+		}
+	}
+	return ""
+}
+
+// parenthesized is " (why)", or "" when why is.
+func parenthesized(why string) string {
+	if why == "" {
+		return ""
+	}
+	return " (" + why + ")"
 }
