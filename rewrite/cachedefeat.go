@@ -85,7 +85,7 @@ func runCacheDefeat(p *Pass) {
 					disabled[v] = true
 					p.reportDisabler(in, e, v)
 				}
-				if a := inst.Manager.Around; a != nil && !strings.Contains(text, a.Marker) && !slices.Contains(wrapped, inst.Manager) {
+				if a := inst.Manager.Around; a != nil && !strings.Contains(text, a.Marker) && !slices.Contains(wrapped, inst.Manager) && !p.removedEarlier(in, a.Marker) {
 					wrapped = append(wrapped, inst.Manager)
 					p.reportAround(in, a)
 				}
@@ -346,4 +346,26 @@ func shellExits(file *syntax.File) string {
 		return found == ""
 	})
 	return found
+}
+
+// removedEarlier reports whether an earlier step of in's lineage removes a file named like
+// marker (RUN rm -f /etc/apt/apt.conf.d/docker-clean, as Docker's documentation does).
+func (p *Pass) removedEarlier(in *Instr, marker string) bool {
+	for _, k := range p.File.lineage(in.Stage) {
+		if k.Index >= in.Index {
+			break
+		}
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if e.cmd == nil || e.cmd.Name() != "rm" {
+				continue
+			}
+			for _, a := range e.cmd.Args[1:] {
+				if strings.HasSuffix(a, "/"+marker) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
