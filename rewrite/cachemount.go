@@ -131,6 +131,11 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 	}
 	for _, d := range dirs {
 		home, uid, gid, ok := p.home(in.State)
+		if inst.Cmd != nil && inst.Cmd.Env != nil {
+			if h, set := inst.Cmd.Env("HOME"); set && path.IsAbs(h) && (ok || uid != "") {
+				home, ok = path.Clean(h), true // HOME=/opt/x pip install ...: the command's own HOME
+			}
+		}
 		target := d.Path
 		if uid == "" && ok && d.RootPath != "" {
 			target = d.RootPath
@@ -200,7 +205,7 @@ func runCacheMount(p *Pass) {
 		if len(p.misplaced(in, els)) > 0 {
 			continue // misplaced-mount retargets the mount first
 		}
-		els = append(els[:len(els):len(els)], p.File.nestedInstalls(in, els)...)
+		els = append(els[:len(els):len(els)], p.File.nestedCommands(in, els)...)
 		mounted := cacheMounts(in)
 		var missing []mountSpec
 		var names []string
@@ -228,7 +233,7 @@ func runCacheMount(p *Pass) {
 			}
 			if e.opaque && len(inst.Defeats) > 0 {
 				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here (%s)", inst.Cmd.Args[inst.Defeats[0]], in.NoShell)})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here%s", inst.Cmd.Args[inst.Defeats[0]], parenthesized(in.NoShell))})
 				continue
 			}
 			if k := p.pnpmFetch(in); k != nil && inst.Manager == manifests.Pnpm {
@@ -269,7 +274,7 @@ func runCacheMount(p *Pass) {
 						continue
 					}
 				}
-				if why := p.mountClash(in, els, s.target); why != "" {
+				if why := p.mountClash(in, els, s.target, inst.Manager); why != "" {
 					reported[inst.Manager.Name] = true
 					p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
 					missing = nil
@@ -445,8 +450,15 @@ func (p *Pass) wanted(in *Instr, els []element, s mountSpec, mounted []string) b
 
 // mountClash says why a cache mount at target would break the RUN: a command in it
 // removes a folder that holds the mount point (rm -rf /root/.cache).
-func (p *Pass) mountClash(in *Instr, els []element, target string) string {
+func (p *Pass) mountClash(in *Instr, els []element, target string, m *manifests.Manager) string {
 	for _, e := range els {
+		if e.opaque && e.cmd != nil {
+			// Inside an if or a loop nothing can be removed: a clean of the cache would
+			// empty the mount, an rm of the mount point itself would fail.
+			if cm, ok := manifests.Cleaner(e.cmd); ok && cm == m {
+				return fmt.Sprintf("%s in the same step would empty it, and cannot be removed there", strings.Join(e.cmd.Args, " "))
+			}
+		}
 		if e.cmd == nil || e.cmd.Name() != "rm" {
 			continue
 		}
@@ -458,7 +470,7 @@ func (p *Pass) mountClash(in *Instr, els []element, target string) string {
 			if dir == "" || !path.IsAbs(dir) {
 				continue
 			}
-			if target != dir && under(target, dir) {
+			if (target != dir || e.opaque) && under(target, dir) {
 				return fmt.Sprintf("rm %s in the same step would remove the mount point %s", a, target)
 			}
 		}

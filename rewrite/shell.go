@@ -299,11 +299,12 @@ func (f *File) trimContinuation(start, end int) int {
 	return end
 }
 
-// nestedInstalls finds the installs inside compound commands of a RUN (if, case, loops,
-// subshells), such as the official Next.js example's `if [ -f yarn.lock ]; then yarn
-// --frozen-lockfile; elif [ -f package-lock.json ]; then npm ci; fi`. They are opaque:
-// good for a cache mount, which changes nothing in the image, but not for edits inside.
-func (f *File) nestedInstalls(in *Instr, els []element) []element {
+// nestedCommands finds the simple commands inside compound commands of a RUN (if, case,
+// loops, subshells), such as the installs of the official Next.js example's `if [ -f
+// yarn.lock ]; then yarn --frozen-lockfile; elif [ -f package-lock.json ]; then npm ci;
+// fi`. They are opaque: good for a cache mount, which changes nothing in the image, and
+// for seeing what would clash with one (an rm of the cache), but not for edits inside.
+func (f *File) nestedCommands(in *Instr, els []element) []element {
 	var out []element
 	for _, e := range els {
 		if e.cmd != nil || e.stmt == nil {
@@ -314,9 +315,8 @@ func (f *File) nestedInstalls(in *Instr, els []element) []element {
 			if !ok || len(call.Args) == 0 {
 				return true
 			}
-			if cmd, inst := recognizeCall(call, in.State); inst != nil {
-				out = append(out, element{opaque: true, call: call, cmd: cmd, install: inst, start: e.start, end: e.end})
-			}
+			cmd, inst := recognizeCall(call, in.State)
+			out = append(out, element{opaque: true, call: call, cmd: cmd, install: inst, start: e.start, end: e.end})
 			return true
 		})
 	}
