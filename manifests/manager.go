@@ -272,7 +272,7 @@ func envDir(env Lookup, name string) (string, bool) {
 
 // lookup reads the command's environment; a command without one sees nothing set.
 func (c *Cmd) lookup(name string) (string, bool) {
-	if c.Env == nil {
+	if c == nil || c.Env == nil {
 		return "", false
 	}
 	return c.Env(name)

@@ -637,3 +637,39 @@ func TestNpmCacheFlag(t *testing.T) {
 		t.Error("npm ci --cache .npm: a relative cache folder should get no mount")
 	}
 }
+
+// Cache folders set in configuration files move the mount, unless a flag or the
+// environment sets them first.
+func TestConfiguredCache(t *testing.T) {
+	for _, tc := range []struct {
+		cmd   string
+		env   map[string]string
+		files map[string]string
+		want  string
+	}{
+		{"npm ci", nil, map[string]string{"package.json": `{}`, "package-lock.json": "{}", ".npmrc": "cache=/app/.npm-cache\n"}, "/app/.npm-cache"},
+		{"npm ci", map[string]string{"npm_config_cache": "/x"}, map[string]string{"package.json": `{}`, "package-lock.json": "{}", ".npmrc": "cache=/app/.npm-cache\n"}, ""},
+		{"npm ci --cache /flag", nil, map[string]string{"package.json": `{}`, "package-lock.json": "{}", ".npmrc": "cache=/app/.npm-cache\n"}, "/flag"},
+		{"yarn install --frozen-lockfile", nil, map[string]string{"package.json": `{}`, "yarn.lock": "", ".yarnrc": "cache-folder \"/app/.yarn-cache\"\n"}, "/app/.yarn-cache"},
+		{"pnpm install --frozen-lockfile", nil, map[string]string{"package.json": `{}`, "pnpm-lock.yaml": "", ".npmrc": "store-dir=/app/.pnpm-store\n"}, "/app/.pnpm-store"},
+		{"pip install -r requirements.txt", nil, map[string]string{"requirements.txt": "flask\n", "/etc/pip.conf": "[global]\ncache-dir = /var/cache/pip\n"}, "/var/cache/pip"},
+	} {
+		in, ok := Recognize(cmdOf(tc.cmd, tc.env))
+		if !ok {
+			t.Fatalf("%s: not recognized", tc.cmd)
+		}
+		in.Manager.Follow(in, reader(tc.files))
+		got := ""
+		if len(in.CacheDirs) > 0 {
+			got = in.CacheDirs[0].Path
+		}
+		if got != tc.want {
+			t.Errorf("%s with %v: cache %q, want %q", tc.cmd, tc.files, got, tc.want)
+		}
+	}
+	in, _ := Recognize(cmdOf("pip install -r requirements.txt", nil))
+	in.Manager.Follow(in, reader(map[string]string{"requirements.txt": "flask\n", "/etc/pip.conf": "[global]\nno-cache-dir = true\n"}))
+	if in.NoCache == "" {
+		t.Error("pip.conf's no-cache-dir should leave the install without a mount")
+	}
+}

@@ -309,11 +309,13 @@ var Npm = &Manager{
 		return nil, false
 	},
 	Follow: func(in *Install, read Reader) {
+		configuredCache(in, read, "cache", []string{"npm_config_cache", "NPM_CONFIG_CACHE"}, ".npmrc", "/root/.npmrc", "/usr/local/etc/npmrc")
 		if in.Wipes && missingLock(in, read, "npm ci", "package-lock.json", "npm-shrinkwrap.json") {
 			return
 		}
 		followPackageJSON(in, read)
 	},
+	FollowCaches: true,
 	Caches: func(env Lookup) []CacheDir {
 		for _, v := range []string{"npm_config_cache", "NPM_CONFIG_CACHE"} {
 			if d, ok := envDir(env, v); ok {
@@ -369,6 +371,7 @@ var Yarn = &Manager{
 				}
 			}
 		}
+		configuredCache(in, read, "cache-folder", []string{"YARN_CACHE_FOLDER"}, ".yarnrc", "/root/.yarnrc", "/usr/local/share/.yarnrc")
 		if in.NeedsSource == "" {
 			if rc, err := read.Read(".yarnrc"); err == nil {
 				for _, l := range strings.Split(string(rc), "\n") {
@@ -435,6 +438,7 @@ var Pnpm = &Manager{
 				in.NeedsSource = "pnpm-lock.yaml patches dependencies with files from the project (patchedDependencies)"
 			}
 		}
+		configuredCache(in, read, "store-dir", []string{"npm_config_store_dir", "PNPM_STORE_DIR"}, ".npmrc", "/root/.npmrc")
 		if hasFlag(in.Cmd, "--store-dir") {
 			in.NoCache = "the install names its own --store-dir"
 		}
@@ -485,4 +489,48 @@ func npmCacheFlag(c *Cmd, in *Install) {
 			in.NoCache = "npm --cache " + v + " is not an absolute path"
 		}
 	}
+}
+
+// configuredCache points the install's cache where a configuration file it reads puts it
+// (.npmrc's cache=, .yarnrc's cache-folder, pip.conf's cache-dir), or gives it no mount
+// when that folder is not an absolute path. The first file that sets key wins; a flag, or
+// one of the variables envs, wins over the files.
+func configuredCache(in *Install, read Reader, key string, envs []string, files ...string) {
+	if in.CacheDirs != nil || in.NoCache != "" {
+		return // a flag on the command wins
+	}
+	for _, e := range envs {
+		if v, ok := in.Cmd.lookup(e); ok && v != "" && in.Cmd != nil {
+			return // so does the environment (the manager's Caches reads it)
+		}
+	}
+	for _, f := range files {
+		data, err := read.Read(f)
+		if err != nil {
+			continue
+		}
+		if v, ok := configValue(data, key); ok {
+			if path.IsAbs(v) {
+				in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
+			} else {
+				in.NoCache = fmt.Sprintf("%s sets %s to %s, not an absolute path", f, key, v)
+			}
+			return
+		}
+	}
+}
+
+// configValue reads key from an .npmrc, .yarnrc or pip.conf: "key=value", "key = value" or
+// "key value", the value unquoted.
+func configValue(data []byte, key string) (string, bool) {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		rest, ok := strings.CutPrefix(l, key)
+		if !ok || rest == "" || !strings.ContainsAny(rest[:1], " \t=") {
+			continue
+		}
+		rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "="))
+		return strings.Trim(rest, `"'`), true
+	}
+	return "", false
 }

@@ -15,7 +15,11 @@ var Pip = &Manager{
 	Name:      "pip",
 	Files:     []string{"**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/constraints*.txt", "**/pip.conf"},
 	Recognize: recognizePip,
-	Follow:    followRequirements,
+	Follow: func(in *Install, read Reader) {
+		pipConfig(in, read)
+		followRequirements(in, read)
+	},
+	FollowCaches: true,
 	Caches: func(env Lookup) []CacheDir {
 		if d, ok := envDir(env, "PIP_CACHE_DIR"); ok {
 			return []CacheDir{{Path: d}}
@@ -403,4 +407,32 @@ func requirementLines(data []byte) []reqLine {
 		}
 	}
 	return out
+}
+
+// pipConfig reads pip's configuration files as the build would have them (copied from the
+// context, e.g. COPY docker/pip.conf /etc/pip.conf): a cache-dir there moves the cache, and
+// no-cache-dir switches it off, which a mount cannot undo.
+func pipConfig(in *Install, read Reader) {
+	files := []string{"/etc/pip.conf", "/etc/xdg/pip/pip.conf", "/root/.config/pip/pip.conf", "/root/.pip/pip.conf"}
+	if v, ok := in.Cmd.lookup("PIP_CONFIG_FILE"); ok && v != "" && v != os.DevNull {
+		files = append([]string{v}, files...)
+	}
+	for _, f := range files {
+		data, err := read.Read(f)
+		if err != nil {
+			continue
+		}
+		for _, key := range []string{"no-cache-dir", "no_cache_dir"} {
+			if _, ok := configValue(data, key); ok {
+				in.NoCache = f + " sets " + key + ", which switches pip's cache off"
+				return
+			}
+		}
+	}
+	for _, key := range []string{"cache-dir", "cache_dir"} {
+		configuredCache(in, read, key, []string{"PIP_CACHE_DIR"}, files...)
+		if in.CacheDirs != nil || in.NoCache != "" {
+			return
+		}
+	}
 }

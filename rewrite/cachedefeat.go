@@ -52,6 +52,9 @@ func runCacheDefeat(p *Pass) {
 		els, chain := p.File.elements(in)
 		text := string(p.File.Source.Src[in.Span.Start:in.Span.End])
 		managerCovered := func(inst *manifests.Install) bool {
+			if inst.Manager.FollowCaches && inst.Cmd != nil {
+				inst = p.File.followed(p.Context, in, inst, in.State.Workdir) // .npmrc's cache=, say
+			}
 			specs, why := p.cacheTargets(in, inst)
 			if why != "" || len(specs) == 0 {
 				return false

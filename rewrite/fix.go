@@ -106,7 +106,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 					}
 					if merged, ok := merge(acc, edits); ok {
 						acc = merged
-						ignore = append(ignore, fd.Fix.Ignore...)
+						ignore = appendUnique(ignore, fd.Fix.Ignore...) // two stages may need one entry
 						o.Applied = true
 						n++
 						applied = appendUnique(applied, fd.Rule)
