@@ -241,6 +241,11 @@ func runCacheMount(p *Pass) {
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line())})
 				continue
 			}
+			if k := p.cacheConfigured(in, e); k != "" {
+				reported[inst.Manager.Name] = true
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: %s sets where the cache goes (or switches it off), which cachefix does not follow", k)})
+				continue
+			}
 			if v := inlineDisabler(in, inst); v != "" {
 				reported[inst.Manager.Name] = true
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: the command sets %s itself, which switches the cache off", v)})
@@ -612,4 +617,31 @@ func parenthesized(why string) string {
 		return ""
 	}
 	return " (" + why + ")"
+}
+
+// cacheConfigured names a command before the install, in its RUN or an earlier step of its
+// lineage, that configures the cache of the manager's command (pip config set
+// global.cache-dir ..., npm config set cache ...), or returns "".
+func (p *Pass) cacheConfigured(in *Instr, inst element) string {
+	manager := inst.install.Manager.Name
+	for _, k := range p.File.lineage(in.Stage) {
+		if k.Index > in.Index || k.Keyword() != "run" {
+			continue
+		}
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if k == in && e.start >= inst.start {
+				break
+			}
+			if e.cmd == nil || strings.TrimSuffix(e.cmd.Name(), "3") != manager || !manifests.Configures(e.cmd) {
+				continue // pip3 config set ... configures pip
+			}
+			for _, a := range e.cmd.Args[2:] {
+				if strings.Contains(a, "cache") || strings.Contains(a, "store") {
+					return fmt.Sprintf("%s on line %d", strings.Join(e.cmd.Args, " "), k.Line())
+				}
+			}
+		}
+	}
+	return ""
 }
