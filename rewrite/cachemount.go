@@ -219,47 +219,44 @@ func runCacheMount(p *Pass) {
 				// As completed from the files it reads: .yarnrc.yml, say, moves yarn's cache.
 				inst = p.File.followed(p.Context, in, e.install, in.State.Workdir)
 			}
-			if e.opaque && inst.Manager.Around != nil {
+			// decline reports why the install gets no mount, once per manager and step.
+			decline := func(why string) {
 				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: the image's docker-clean would empty it, and cannot be set aside in a step cachefix cannot edit" + parenthesized(in.NoShell)})
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+			}
+			if e.opaque && inst.Manager.Around != nil {
+				decline("the image's docker-clean would empty it, and cannot be set aside in a step cachefix cannot edit" + parenthesized(in.NoShell))
 				continue
 			}
 			if len(inst.Defeats) == 0 && e.cmd != nil && !e.cmd.Literal() {
 				if w := defeatWord(e.cmd); w != "" {
-					reported[inst.Manager.Name] = true
-					p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed from a command whose words are not all known", w)})
+					decline(fmt.Sprintf("its %s would still bypass it, and cannot be removed from a command whose words are not all known", w))
 					continue
 				}
 			}
 			if e.opaque && len(inst.Defeats) > 0 {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: its %s would still bypass it, and cannot be removed here%s", inst.Cmd.Args[inst.Defeats[0]], parenthesized(in.NoShell))})
+				decline(fmt.Sprintf("its %s would still bypass it, and cannot be removed here%s", inst.Cmd.Args[inst.Defeats[0]], parenthesized(in.NoShell)))
 				continue
 			}
 			if k := p.pnpmFetch(in); k != nil && inst.Manager == manifests.Pnpm {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line())})
+				decline(fmt.Sprintf("pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line()))
 				continue
 			}
 			if k := p.cacheConfigured(in, e); k != "" {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: %s sets where the cache goes (or switches it off), which cachefix does not follow", k)})
+				decline(fmt.Sprintf("%s sets where the cache goes (or switches it off), which cachefix does not follow", k))
 				continue
 			}
 			if v := inlineDisabler(in, inst); v != "" {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount: the command sets %s itself, which switches the cache off", v)})
+				decline(fmt.Sprintf("the command sets %s itself, which switches the cache off", v))
 				continue
 			}
 			if inst.NoCache != "" {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + inst.NoCache})
+				decline(inst.NoCache)
 				continue
 			}
 			specs, why := p.cacheTargets(in, inst)
 			if why != "" {
-				reported[inst.Manager.Name] = true
-				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+				decline(why)
 				continue
 			}
 			for _, s := range specs {
@@ -280,8 +277,7 @@ func runCacheMount(p *Pass) {
 					}
 				}
 				if why := p.mountClash(in, els, s.target, inst.Manager); why != "" {
-					reported[inst.Manager.Name] = true
-					p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every package again whenever this step re-runs", e.label()), Declined: "no cache mount: " + why})
+					decline(why)
 					missing = nil
 					break
 				}
