@@ -69,7 +69,8 @@ type CacheDir struct {
 type Lookup func(name string) (string, bool)
 
 // Reader gives a manager's Follow the files an install names, relative to its working
-// directory ("../go.work" looks upward). Exists is for files whose content does not
+// directory ("../go.work" looks upward) or absolute, "~/" standing for the home of the user
+// the step runs as. Exists is for files whose content does not
 // matter (a lockfile, which may be large).
 type Reader struct {
 	Read   func(name string) ([]byte, error)

@@ -309,7 +309,7 @@ var Npm = &Manager{
 		return nil, false
 	},
 	Follow: func(in *Install, read Reader) {
-		configuredCache(in, read, "cache", []string{"npm_config_cache", "NPM_CONFIG_CACHE"}, ".npmrc", "/root/.npmrc", "/usr/local/etc/npmrc")
+		configuredCache(in, read, "cache", []string{"npm_config_cache", "NPM_CONFIG_CACHE"}, npmrcFiles(in)...)
 		if in.Wipes && missingLock(in, read, "npm ci", "package-lock.json", "npm-shrinkwrap.json") {
 			return
 		}
@@ -371,7 +371,7 @@ var Yarn = &Manager{
 				}
 			}
 		}
-		configuredCache(in, read, "cache-folder", []string{"YARN_CACHE_FOLDER"}, ".yarnrc", "/root/.yarnrc", "/usr/local/share/.yarnrc")
+		configuredCache(in, read, "cache-folder", []string{"YARN_CACHE_FOLDER", "yarn_cache_folder"}, ".yarnrc", "~/.yarnrc", "/usr/local/share/.yarnrc")
 		if in.NeedsSource == "" {
 			if rc, err := read.Read(".yarnrc"); err == nil {
 				for _, l := range strings.Split(string(rc), "\n") {
@@ -390,6 +390,9 @@ var Yarn = &Manager{
 	},
 	Caches: func(env Lookup) []CacheDir {
 		if d, ok := envDir(env, "YARN_CACHE_FOLDER"); ok {
+			return []CacheDir{{Path: d}}
+		}
+		if d, ok := envDir(env, "yarn_cache_folder"); ok { // yarn v1 reads its variables in lower case too
 			return []CacheDir{{Path: d}}
 		}
 		return []CacheDir{{Path: homeDir(".cache/yarn"), RootPath: "/usr/local/share/.cache/yarn"}}
@@ -438,7 +441,7 @@ var Pnpm = &Manager{
 				in.NeedsSource = "pnpm-lock.yaml patches dependencies with files from the project (patchedDependencies)"
 			}
 		}
-		configuredCache(in, read, "store-dir", []string{"npm_config_store_dir", "PNPM_STORE_DIR"}, ".npmrc", "/root/.npmrc")
+		configuredCache(in, read, "store-dir", []string{"npm_config_store_dir", "PNPM_STORE_DIR"}, npmrcFiles(in)...)
 		if hasFlag(in.Cmd, "--store-dir") {
 			in.NoCache = "the install names its own --store-dir"
 		}
@@ -533,4 +536,20 @@ func configValue(data []byte, key string) (string, bool) {
 		return strings.Trim(rest, `"'`), true
 	}
 	return "", false
+}
+
+// npmrcFiles are the npmrc files npm reads: the project's, the user's (or
+// NPM_CONFIG_USERCONFIG) and the global one (or NPM_CONFIG_GLOBALCONFIG).
+func npmrcFiles(in *Install) []string {
+	files := []string{".npmrc"}
+	for _, v := range []struct{ env, def string }{{"NPM_CONFIG_USERCONFIG", "~/.npmrc"}, {"NPM_CONFIG_GLOBALCONFIG", "/usr/local/etc/npmrc"}} {
+		f := v.def
+		for _, name := range []string{v.env, strings.ToLower(v.env)} {
+			if p, ok := in.Cmd.lookup(name); ok && p != "" {
+				f = p
+			}
+		}
+		files = append(files, f)
+	}
+	return files
 }

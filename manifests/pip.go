@@ -413,7 +413,12 @@ func requirementLines(data []byte) []reqLine {
 // context, e.g. COPY docker/pip.conf /etc/pip.conf): a cache-dir there moves the cache, and
 // no-cache-dir switches it off, which a mount cannot undo.
 func pipConfig(in *Install, read Reader) {
-	files := []string{"/etc/pip.conf", "/etc/xdg/pip/pip.conf", "/root/.config/pip/pip.conf", "/root/.pip/pip.conf"}
+	// pip's files: the site's (sys.prefix: a virtualenv's, or /usr/local in the official
+	// images), the user's, the global ones, and PIP_CONFIG_FILE.
+	files := []string{"/usr/local/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf", "/etc/pip.conf", "/etc/xdg/pip/pip.conf"}
+	if v, ok := in.Cmd.lookup("VIRTUAL_ENV"); ok && path.IsAbs(v) {
+		files = append([]string{path.Join(v, "pip.conf")}, files...)
+	}
 	if v, ok := in.Cmd.lookup("PIP_CONFIG_FILE"); ok && v != "" && v != os.DevNull {
 		files = append([]string{v}, files...)
 	}

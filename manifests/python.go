@@ -18,8 +18,9 @@ const (
 
 // Poetry is poetry install.
 var Poetry = &Manager{
-	Name:  "poetry",
-	Files: []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
+	Name:         "poetry",
+	FollowCaches: true,
+	Files:        []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "poetry" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -41,6 +42,13 @@ var Poetry = &Manager{
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {
+		for _, f := range []string{"poetry.toml", "~/.config/pypoetry/config.toml"} {
+			if conf, err := read.Read(f); err == nil && in.NoCache == "" {
+				if _, ok := configValue(conf, "cache-dir"); ok {
+					in.NoCache = f + " sets poetry's cache-dir, which also holds its virtualenvs"
+				}
+			}
+		}
 		data, err := read.Read("pyproject.toml")
 		if err != nil {
 			return
@@ -175,6 +183,12 @@ var Uv = &Manager{
 		if in.Cmd != nil {
 			pip = len(in.Cmd.Args) > 1 && in.Cmd.Args[1] == "pip"
 		}
+		configuredCache(in, read, "cache-dir", []string{"UV_CACHE_DIR"}, "uv.toml", "~/.config/uv/uv.toml", "/etc/uv/uv.toml")
+		if data, err := read.Read("pyproject.toml"); err == nil && in.CacheDirs == nil && in.NoCache == "" {
+			if _, ok := configValue(data, "cache-dir"); ok {
+				in.NoCache = "pyproject.toml names a cache-dir (uv reads [tool.uv])" // the table is not told apart: no guess
+			}
+		}
 		if in.NoCache == "" {
 			if _, set := uvLinkMode(in.Cmd); !set {
 				in.NoCache = uvConfiguredSymlinks(read, pip)
@@ -256,6 +270,20 @@ const uvSymlinks = " links the installed packages to uv's cache instead of copyi
 func uvNoCache(in *Install, c *Cmd) {
 	if mode, set := uvLinkMode(c); set && strings.HasSuffix(mode, "symlink") && in.NoCache == "" {
 		in.NoCache = mode + uvSymlinks
+	}
+	for i, a := range c.Args {
+		v, ok := strings.CutPrefix(a, "--cache-dir=")
+		if !ok && a == "--cache-dir" && i+1 < len(c.Args) {
+			v, ok = c.Args[i+1], c.Lit[i+1]
+		}
+		if !ok || !c.Lit[i] || in.CacheDirs != nil {
+			continue
+		}
+		if path.IsAbs(v) {
+			in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
+		} else if in.NoCache == "" {
+			in.NoCache = "uv --cache-dir " + v + " is not an absolute path"
+		}
 	}
 }
 

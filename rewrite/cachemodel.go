@@ -306,6 +306,13 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 	found := map[string]string{} // image path to context file ("" for none): managers look upward
 	source := func(name string) string {
 		img := resolve(cwd, name)
+		if rest, ok := strings.CutPrefix(name, "~/"); ok {
+			home, _, _, ok := p.home(in.State) // the home of the user the step runs as
+			if !ok {
+				return ""
+			}
+			img = path.Join(home, rest)
+		}
 		c, ok := found[img]
 		if !ok {
 			c, _ = p.contextSource(in, img)

@@ -620,6 +620,28 @@ func parenthesized(why string) string {
 // global.cache-dir ..., npm config set cache ...), or returns "".
 func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 	manager := inst.install.Manager.Name
+	if v := map[string]string{"go": "GOENV", "apt": "APT_CONFIG"}[manager]; v != "" {
+		if _, set := in.State.Env[v]; set {
+			return "ENV " + v // a configuration file of its own
+		}
+	}
+	if manager == "apt" {
+		// A copied apt configuration that moves its folders (Dir::Cache::archives "/opt/x").
+		for _, k := range p.File.lineage(in.Stage) {
+			if k.Index >= in.Index {
+				break
+			}
+			ci := p.copyInfo(k)
+			if ci == nil || !strings.HasPrefix(ci.abs, "/etc/apt") {
+				continue
+			}
+			for _, c := range p.copies(ci) {
+				if data, err := p.Context.ReadFile(c.src); err != nil || strings.Contains(string(data), "Dir::") {
+					return fmt.Sprintf("%s on line %d", ci.text, k.Line())
+				}
+			}
+		}
+	}
 	for _, k := range p.File.lineage(in.Stage) {
 		if k.Index > in.Index || k.Keyword() != "run" {
 			continue
@@ -628,6 +650,12 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 		for _, e := range els {
 			if k == in && e.start >= inst.start {
 				break
+			}
+			if e.cmd != nil && manager == "go" && e.cmd.Name() == "go" && len(e.cmd.Args) > 2 && e.cmd.Args[1] == "env" && slices.Contains(e.cmd.Args, "-w") {
+				return fmt.Sprintf("%s on line %d", strings.Join(e.cmd.Args, " "), k.Line()) // go env -w GOMODCACHE=...
+			}
+			if manager == "apt" && strings.Contains(string(p.File.Source.Src[k.Span.Start:k.Span.End]), "Dir::") && strings.Contains(string(p.File.Source.Src[k.Span.Start:k.Span.End]), "apt.conf") {
+				return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
 			}
 			if e.cmd == nil || strings.TrimSuffix(e.cmd.Name(), "3") != manager || !manifests.Configures(e.cmd) {
 				continue // pip3 config set ... configures pip
