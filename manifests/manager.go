@@ -20,11 +20,9 @@ type Manager struct {
 	// Follow completes an Install from the files it reads (pip's -r includes, package.json
 	// scripts). read takes a path relative to the install's working directory, or absolute.
 	// It is called whatever NeedsSource says: it may also withdraw a reason of its own
-	// (poetry install of a project with package-mode = false installs no source).
+	// (poetry install of a project with package-mode = false installs no source). It may
+	// move the cache too (CacheDirs, NoCache: .npmrc's cache=, yarn 2+'s .yarnrc.yml).
 	Follow func(in *Install, read Reader)
-	// FollowCaches says that Follow may also set NoCache (yarn 2+'s .yarnrc.yml, uv's link
-	// mode in uv.toml): cache-mount then completes the install before it mounts anything.
-	FollowCaches bool
 	// Caches lists the directories a cache mount should hold for an install, given the
 	// environment in effect. An empty list means the manager's cache cannot be mounted safely.
 	Caches func(env Lookup) []CacheDir

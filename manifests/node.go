@@ -235,6 +235,33 @@ func hasFlag(c *Cmd, names ...string) bool {
 	return false
 }
 
+// flagValue returns the value of the last literal --name=value or --name value of c.
+func flagValue(c *Cmd, name string) (string, bool) {
+	v, found := "", false
+	for i, a := range c.Args {
+		if !c.Lit[i] {
+			continue
+		}
+		if val, ok := strings.CutPrefix(a, name+"="); ok {
+			v, found = val, true
+		} else if a == name && i+1 < len(c.Args) && c.Lit[i+1] {
+			v, found = c.Args[i+1], true
+		}
+	}
+	return v, found
+}
+
+// cacheAt points the install's cache mount at dir, or, when dir is relative (a mount needs
+// an absolute target), gives it no mount with the reason whyNot; a reason given earlier stays.
+func cacheAt(in *Install, dir, whyNot string) {
+	switch {
+	case path.IsAbs(dir):
+		in.CacheDirs = []CacheDir{{Path: path.Clean(dir)}}
+	case in.NoCache == "":
+		in.NoCache = whyNot
+	}
+}
+
 // operands returns the non-flag words after word start, skipping values of flags in spec.
 func operands(c *Cmd, start int, spec flagSpec) ([]string, bool) {
 	words, ok := parseFlags(c, start, spec)
@@ -315,7 +342,6 @@ var Npm = &Manager{
 		}
 		followPackageJSON(in, read)
 	},
-	FollowCaches: true,
 	Caches: func(env Lookup) []CacheDir {
 		for _, v := range []string{"npm_config_cache", "NPM_CONFIG_CACHE"} {
 			if d, ok := envDir(env, v); ok {
@@ -332,7 +358,6 @@ var Npm = &Manager{
 // Yarn is yarn install (yarn v1; berry projects are recognized but get no mount).
 var Yarn = &Manager{
 	Name:         "yarn",
-	FollowCaches: true,
 	Files:        []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "yarn" && c.Name() != "yarnpkg" {
@@ -405,7 +430,6 @@ var Yarn = &Manager{
 // Pnpm is pnpm install.
 var Pnpm = &Manager{
 	Name:         "pnpm",
-	FollowCaches: true,
 	Files:        []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pnpm" || len(c.Args) < 2 || !c.Lit[1] {
@@ -476,24 +500,6 @@ func yarnLock(c *Cmd, in *Install, ok bool) (*Install, bool) {
 	return in, ok
 }
 
-// npmCacheFlag points the install's cache at npm's --cache folder when it names one.
-func npmCacheFlag(c *Cmd, in *Install) {
-	for i, a := range c.Args {
-		v, ok := strings.CutPrefix(a, "--cache=")
-		if !ok && a == "--cache" && i+1 < len(c.Args) {
-			v, ok = c.Args[i+1], c.Lit[i+1]
-		}
-		if !ok || !c.Lit[i] {
-			continue
-		}
-		if path.IsAbs(v) {
-			in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
-		} else {
-			in.NoCache = "npm --cache " + v + " is not an absolute path"
-		}
-	}
-}
-
 // configuredCache points the install's cache where a configuration file it reads puts it
 // (.npmrc's cache=, .yarnrc's cache-folder, pip.conf's cache-dir), or gives it no mount
 // when that folder is not an absolute path. The first file that sets key wins; a flag, or
@@ -503,7 +509,7 @@ func configuredCache(in *Install, read Reader, key string, envs []string, files 
 		return // a flag on the command wins
 	}
 	for _, e := range envs {
-		if v, ok := in.Cmd.lookup(e); ok && v != "" && in.Cmd != nil {
+		if v, ok := in.Cmd.lookup(e); ok && v != "" {
 			return // so does the environment (the manager's Caches reads it)
 		}
 	}
@@ -513,11 +519,7 @@ func configuredCache(in *Install, read Reader, key string, envs []string, files 
 			continue
 		}
 		if v, ok := configValue(data, key); ok {
-			if path.IsAbs(v) {
-				in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
-			} else {
-				in.NoCache = fmt.Sprintf("%s sets %s to %s, not an absolute path", f, key, v)
-			}
+			cacheAt(in, v, fmt.Sprintf("%s sets %s to %s, not an absolute path", f, key, v))
 			return
 		}
 	}
@@ -552,4 +554,11 @@ func npmrcFiles(in *Install) []string {
 		files = append(files, f)
 	}
 	return files
+}
+
+// npmCacheFlag points the install's cache at npm's --cache folder when it names one.
+func npmCacheFlag(c *Cmd, in *Install) {
+	if v, ok := flagValue(c, "--cache"); ok {
+		cacheAt(in, v, "npm --cache "+v+" is not an absolute path")
+	}
 }

@@ -19,7 +19,6 @@ var Pip = &Manager{
 		pipConfig(in, read)
 		followRequirements(in, read)
 	},
-	FollowCaches: true,
 	Caches: func(env Lookup) []CacheDir {
 		if d, ok := envDir(env, "PIP_CACHE_DIR"); ok {
 			return []CacheDir{{Path: d}}
@@ -148,11 +147,7 @@ func pipInstall(c *Cmd, off int, spec flagSpec, uv bool) (*Install, bool) {
 		case "--no-cache-dir", "--no-cache-di", "--no-cache-d", "--no-cache-", "--no-cache", "--no-cach", "--no-cac", "--no-ca":
 			in.Defeats = append(in.Defeats, off+w.i) // pip takes any unambiguous prefix
 		case "--cache-dir":
-			if strings.HasPrefix(w.val, "/") {
-				in.CacheDirs = []CacheDir{{Path: path.Clean(w.val)}}
-			} else {
-				in.NoCache = "pip --cache-dir " + w.val + " is not an absolute path"
-			}
+			cacheAt(in, w.val, "pip --cache-dir "+w.val+" is not an absolute path")
 		case "--directory":
 			if uv {
 				in.NeedsSource = "uv --directory " + w.val + " runs the install in another folder"

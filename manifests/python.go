@@ -19,7 +19,6 @@ const (
 // Poetry is poetry install.
 var Poetry = &Manager{
 	Name:         "poetry",
-	FollowCaches: true,
 	Files:        []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "poetry" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
@@ -130,7 +129,6 @@ var Pipenv = &Manager{
 // Uv is uv sync, uv pip install and uv pip sync.
 var Uv = &Manager{
 	Name:         "uv",
-	FollowCaches: true,
 	Files:        []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "uv" || len(c.Args) < 2 || !c.Lit[1] {
@@ -271,19 +269,8 @@ func uvNoCache(in *Install, c *Cmd) {
 	if mode, set := uvLinkMode(c); set && strings.HasSuffix(mode, "symlink") && in.NoCache == "" {
 		in.NoCache = mode + uvSymlinks
 	}
-	for i, a := range c.Args {
-		v, ok := strings.CutPrefix(a, "--cache-dir=")
-		if !ok && a == "--cache-dir" && i+1 < len(c.Args) {
-			v, ok = c.Args[i+1], c.Lit[i+1]
-		}
-		if !ok || !c.Lit[i] || in.CacheDirs != nil {
-			continue
-		}
-		if path.IsAbs(v) {
-			in.CacheDirs = []CacheDir{{Path: path.Clean(v)}}
-		} else if in.NoCache == "" {
-			in.NoCache = "uv --cache-dir " + v + " is not an absolute path"
-		}
+	if v, ok := flagValue(c, "--cache-dir"); ok {
+		cacheAt(in, v, "uv --cache-dir "+v+" is not an absolute path")
 	}
 }
 

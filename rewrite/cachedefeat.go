@@ -52,9 +52,7 @@ func runCacheDefeat(p *Pass) {
 		els, chain := p.File.elements(in)
 		text := string(p.File.Source.Src[in.Span.Start:in.Span.End])
 		managerCovered := func(inst *manifests.Install) bool {
-			if inst.Manager.FollowCaches && inst.Cmd != nil {
-				inst = p.File.followed(p.Context, in, inst, in.State.Workdir) // .npmrc's cache=, say
-			}
+			inst = p.cacheInstall(in, inst)
 			specs, why := p.cacheTargets(in, inst)
 			if why != "" || len(specs) == 0 {
 				return false
@@ -354,10 +352,7 @@ func shellExits(file *syntax.File) string {
 // removedEarlier reports whether an earlier step of in's lineage removes a file named like
 // marker (RUN rm -f /etc/apt/apt.conf.d/docker-clean, as Docker's documentation does).
 func (p *Pass) removedEarlier(in *Instr, marker string) bool {
-	for _, k := range p.File.lineage(in.Stage) {
-		if k.Index >= in.Index {
-			break
-		}
+	for _, k := range p.File.before(in) {
 		els, _ := p.File.elements(k)
 		for _, e := range els {
 			if e.cmd == nil || e.cmd.Name() != "rm" {

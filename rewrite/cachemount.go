@@ -12,6 +12,7 @@ package rewrite
 // image is that the download cache is no longer in it.
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"path"
@@ -214,11 +215,7 @@ func runCacheMount(p *Pass) {
 			if e.install == nil || reported[e.install.Manager.Name] {
 				continue
 			}
-			inst := e.install
-			if inst.Manager.FollowCaches {
-				// As completed from the files it reads: .yarnrc.yml, say, moves yarn's cache.
-				inst = p.File.followed(p.Context, in, e.install, in.State.Workdir)
-			}
+			inst := p.cacheInstall(in, e.install)
 			// decline reports why the install gets no mount, once per manager and step.
 			decline := func(why string) {
 				reported[inst.Manager.Name] = true
@@ -238,7 +235,7 @@ func runCacheMount(p *Pass) {
 				decline(fmt.Sprintf("its %s would still bypass it, and cannot be removed here%s", inst.Cmd.Args[inst.Defeats[0]], parenthesized(in.NoShell)))
 				continue
 			}
-			if k := p.pnpmFetch(in); k != nil && inst.Manager == manifests.Pnpm {
+			if k := p.pnpmFetch(in, inst); k != nil {
 				decline(fmt.Sprintf("pnpm fetch on line %d fills the store for a later offline install, so the store must stay in the image (a cache mount is empty whenever that step's layer comes from the cache)", k.Line()))
 				continue
 			}
@@ -421,8 +418,8 @@ func (p *Pass) wanted(in *Instr, els []element, s mountSpec, mounted []string) b
 	if lastUpdate < 0 {
 		return false
 	}
-	for _, k := range p.File.lineage(in.Stage) {
-		if k.Index >= in.Index || k.Keyword() != "run" {
+	for _, k := range p.File.before(in) {
+		if k.Keyword() != "run" {
 			continue
 		}
 		kels, _ := p.File.elements(k)
@@ -565,9 +562,12 @@ func firstCommandWord(cmdLine []string) string {
 	return w
 }
 
-// pnpmFetch returns the RUN of in's stage, or of a stage it builds on, that runs pnpm
-// fetch, if any.
-func (p *Pass) pnpmFetch(in *Instr) *Instr {
+// pnpmFetch returns, for a pnpm install, the RUN of in's stage, or of a stage it builds
+// on, that runs pnpm fetch, if any.
+func (p *Pass) pnpmFetch(in *Instr, inst *manifests.Install) *Instr {
+	if inst.Manager != manifests.Pnpm {
+		return nil
+	}
 	for _, k := range p.File.lineage(in.Stage) {
 		els, _ := p.File.elements(k)
 		for _, e := range els {
@@ -627,10 +627,7 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 	}
 	if manager == "apt" {
 		// A copied apt configuration that moves its folders (Dir::Cache::archives "/opt/x").
-		for _, k := range p.File.lineage(in.Stage) {
-			if k.Index >= in.Index {
-				break
-			}
+		for _, k := range p.File.before(in) {
 			ci := p.copyInfo(k)
 			if ci == nil || !strings.HasPrefix(ci.abs, "/etc/apt") {
 				continue
@@ -642,9 +639,12 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 			}
 		}
 	}
-	for _, k := range p.File.lineage(in.Stage) {
-		if k.Index > in.Index || k.Keyword() != "run" {
+	for _, k := range append(p.File.before(in), in) {
+		if k.Keyword() != "run" {
 			continue
+		}
+		if text := p.File.Source.Src[k.Span.Start:k.Span.End]; manager == "apt" && bytes.Contains(text, []byte("Dir::")) && bytes.Contains(text, []byte("apt.conf")) {
+			return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
 		}
 		els, _ := p.File.elements(k)
 		for _, e := range els {
@@ -653,9 +653,6 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 			}
 			if e.cmd != nil && manager == "go" && e.cmd.Name() == "go" && len(e.cmd.Args) > 2 && e.cmd.Args[1] == "env" && slices.Contains(e.cmd.Args, "-w") {
 				return fmt.Sprintf("%s on line %d", strings.Join(e.cmd.Args, " "), k.Line()) // go env -w GOMODCACHE=...
-			}
-			if manager == "apt" && strings.Contains(string(p.File.Source.Src[k.Span.Start:k.Span.End]), "Dir::") && strings.Contains(string(p.File.Source.Src[k.Span.Start:k.Span.End]), "apt.conf") {
-				return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
 			}
 			if e.cmd == nil || strings.TrimSuffix(e.cmd.Name(), "3") != manager || !manifests.Configures(e.cmd) {
 				continue // pip3 config set ... configures pip
@@ -668,4 +665,13 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 		}
 	}
 	return ""
+}
+
+// cacheInstall is an install as its manager's Follow completes it from the files it reads,
+// which may move its cache (.npmrc's cache=, yarn 2+'s .yarnrc.yml, uv.toml's cache-dir).
+func (p *Pass) cacheInstall(in *Instr, inst *manifests.Install) *manifests.Install {
+	if inst.Cmd == nil {
+		return inst // made by hand: no command to follow from
+	}
+	return p.File.followed(p.Context, in, inst, in.State.Workdir)
 }

@@ -874,3 +874,9 @@ func (f *File) ancestors(stage int) [][]*Instr {
 func (f *File) lineage(stage int) []*Instr {
 	return slices.Concat(append(f.ancestors(stage), f.Stages[stage])...)
 }
+
+// before returns the instructions of in's lineage that run before it, first first.
+func (f *File) before(in *Instr) []*Instr {
+	all := f.lineage(in.Stage)
+	return all[:slices.Index(all, in)]
+}
