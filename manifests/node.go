@@ -357,8 +357,8 @@ var Npm = &Manager{
 
 // Yarn is yarn install (yarn v1; berry projects are recognized but get no mount).
 var Yarn = &Manager{
-	Name:         "yarn",
-	Files:        []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
+	Name:  "yarn",
+	Files: []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "yarn" && c.Name() != "yarnpkg" {
 			return nil, false
@@ -429,8 +429,8 @@ var Yarn = &Manager{
 
 // Pnpm is pnpm install.
 var Pnpm = &Manager{
-	Name:         "pnpm",
-	Files:        []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
+	Name:  "pnpm",
+	Files: []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pnpm" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

@@ -18,8 +18,8 @@ const (
 
 // Poetry is poetry install.
 var Poetry = &Manager{
-	Name:         "poetry",
-	Files:        []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
+	Name:  "poetry",
+	Files: []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "poetry" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -128,8 +128,8 @@ var Pipenv = &Manager{
 
 // Uv is uv sync, uv pip install and uv pip sync.
 var Uv = &Manager{
-	Name:         "uv",
-	Files:        []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
+	Name:  "uv",
+	Files: []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "uv" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false
