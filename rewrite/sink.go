@@ -27,6 +27,7 @@ package rewrite
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -394,18 +395,53 @@ func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 			return false
 		}
 		for _, m := range matches {
-			ok := false
-			for _, n := range needed {
-				if n == m || under(n, m) {
-					ok = true
+			if _, dir := p.Context.Stat(m); dir {
+				if !p.onlyManifests(m, needed) {
+					return false // COPY backend/ /app/: a source tree that holds the manifests
 				}
+				continue
 			}
-			if !ok {
+			if !slices.Contains(needed, m) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// onlyManifests reports whether folder dir of the context holds only files that the
+// installs read or that are manifests by name, with at least one of the former
+// (COPY requirements/ requirements/): a copy of it is a manifest copy. A folder of more
+// than a few hundred files is a source tree.
+func (p *Pass) onlyManifests(dir string, needed []string) bool {
+	read, other, n := false, false, 0
+	err := fs.WalkDir(p.Context.FS, dir, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p.Context.Excluded(name) {
+			if d.IsDir() && !p.Context.Reincludes() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		switch n++; {
+		case n > 200:
+			other = true
+		case slices.Contains(needed, name):
+			read = true
+		case !manifests.IsManifest(name):
+			other = true
+		}
+		if other {
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return err == nil && read && !other
 }
 
 // expandSource lists the context paths a COPY source names.
@@ -694,9 +730,6 @@ func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore, block
 				if !p.Context.Excluded(c) {
 					if !plainPath("/" + c) {
 						return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
-					}
-					if m != "." && m != "" {
-						return "", fmt.Sprintf("the context's %s would overwrite the install's %s", c, out)
 					}
 					if who := p.siblingCopies(c); who != "" {
 						return "", fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
