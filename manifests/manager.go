@@ -110,7 +110,7 @@ type Install struct {
 
 // All lists every manager cachefix knows, in the order rules try them.
 func All() []*Manager {
-	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv}
+	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv, Bundler}
 }
 
 // Recognize returns the install cmd performs, trying every manager.
@@ -361,12 +361,18 @@ func Configures(cmd *Cmd) bool {
 	}
 	name, sub := cmd.Name(), cmd.Args[1]
 	switch name {
-	case "poetry", "pip", "pip3", "pnpm", "yarn", "npm", "uv":
+	case "poetry", "pip", "pip3", "pnpm", "yarn", "npm", "uv", "bundle":
 	default:
 		return false
 	}
 	if sub != "config" && !(name == "npm" && sub == "set") {
 		return false
+	}
+	if name == "bundle" {
+		// bundle config set writes the app's .bundle/config when run in a project, unless
+		// --global or BUNDLE_APP_CONFIG sends it elsewhere.
+		_, app := cmd.lookup("BUNDLE_APP_CONFIG")
+		return (app || hasFlag(cmd, "--global")) && !hasFlag(cmd, "--local")
 	}
 	for _, a := range cmd.Args[2:] {
 		if strings.HasPrefix(a, "--file") || strings.HasPrefix(a, "--local") || strings.HasPrefix(a, "--location=project") || a == "--site" {

@@ -55,6 +55,18 @@ func TestRecognize(t *testing.T) {
 		{"apt-get install -y ./pkg.deb", "apt", "", "from a file", 0},
 		{"apt-get clean", "", "", "", 0},
 		{"python -m venv /opt/venv", "venv", "", "", 0},
+		{"bundle install --jobs 4 --retry 3", "bundler", "Gemfile", "", 0},
+		{"bundle", "bundler", "Gemfile", "", 0},
+		{"bundle -j4", "bundler", "Gemfile", "", 0},
+		{"bundle check", "bundler", "Gemfile", "", 0},
+		{"bundle exec rails assets:precompile", "", "", "", 0},
+		{"bundle config set --local without development", "", "", "", 0},
+		{"bundle install --gemfile gems/Gemfile.ci", "bundler", "gems/Gemfile.ci", "", 0},
+		{"bundle install rails", "bundler", "", "not an install of the Gemfile", 0},
+		{"gem install bundler -v 2.5.9 --no-document", "bundler", "", "", 0},
+		{"gem install ./pkg/acme-1.0.gem", "bundler", "", "from the source", 0},
+		{"gem install -g", "bundler", "", "Gemfile", 0},
+		{"gem build acme.gemspec", "", "", "", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd, func(t *testing.T) {
@@ -129,6 +141,36 @@ func TestFollow(t *testing.T) {
 		{"npm_workspaces", "npm ci", map[string]string{
 			"package.json": `{"workspaces":["packages/*"]}`, "package-lock.json": `{}`,
 		}, "package.json", "workspaces"},
+		{"bundler_ruby_version_file", "bundle install --frozen", map[string]string{
+			"Gemfile": "source \"https://rubygems.org\"\nruby file: \".ruby-version\"\ngem \"rails\", \"~> 7.1\" # web\ngem \"tzinfo-data\", platforms: %i[ windows jruby ]\n", "Gemfile.lock": "GEM\n",
+		}, "Gemfile .ruby-version", ""},
+		{"bundler_file_read_version", "bundle install", map[string]string{
+			"Gemfile": "ruby File.read(\".ruby-version\").strip\ngem 'pg'\n",
+		}, "Gemfile .ruby-version", ""},
+		{"bundler_gemspec", "bundle install", map[string]string{
+			"Gemfile": "source \"https://rubygems.org\"\ngemspec\n",
+		}, "Gemfile", "gemspec line"},
+		{"bundler_path_gem", "bundle install", map[string]string{
+			"Gemfile": "gem \"billing\", path: \"engines/billing\"\n",
+		}, "Gemfile", "reads the project"},
+		{"bundler_path_block", "bundle install", map[string]string{
+			"Gemfile": "path \"components\" do\n  gem \"core\"\nend\n",
+		}, "Gemfile", "local path"},
+		{"bundler_eval_gemfile", "bundle install", map[string]string{
+			"Gemfile": "eval_gemfile \"Gemfile.shared\"\n",
+		}, "Gemfile", "runs eval_gemfile"},
+		{"bundler_lock_path_section", "bundle install", map[string]string{
+			"Gemfile": "gem \"x\"\n", "Gemfile.lock": "PATH\n  remote: vendor/x\n  specs:\n    x (1.0)\n\nGEM\n",
+		}, "Gemfile", "local paths (PATH)"},
+		{"bundler_vendor_cache", "bundle install", map[string]string{
+			"Gemfile": "gem \"x\"\n", "vendor/cache": "",
+		}, "Gemfile", "vendor/cache"},
+		{"bundler_gems_rb", "bundle install", map[string]string{
+			"gems.rb": "gem \"x\"\n", "gems.locked": "GEM\n",
+		}, "gems.rb", ""},
+		{"bundler_git_gem_is_remote", "bundle install", map[string]string{
+			"Gemfile": "gem \"x\", git: \"https://github.com/a/x.git\", branch: \"main\"\ngem \"y\", github: \"a/y\"\n",
+		}, "Gemfile", ""},
 		{"poetry_package_mode_false", "poetry install", map[string]string{
 			"pyproject.toml": "[tool.poetry]\nname = \"x\"\npackage-mode = false\n",
 		}, "pyproject.toml", ""},
@@ -671,5 +713,49 @@ func TestConfiguredCache(t *testing.T) {
 	in.Manager.Follow(in, reader(map[string]string{"requirements.txt": "flask\n", "/etc/pip.conf": "[global]\nno-cache-dir = true\n"}))
 	if in.NoCache == "" {
 		t.Error("pip.conf's no-cache-dir should leave the install without a mount")
+	}
+}
+
+func TestBundlerOutputs(t *testing.T) {
+	tests := []struct {
+		cmd      string
+		env      map[string]string
+		outputs  string
+		rewrites bool
+	}{
+		{"bundle install", nil, "", true},
+		{"bundle install --frozen", nil, ".bundle", false},
+		{"bundle install", map[string]string{"BUNDLE_DEPLOYMENT": "1"}, "vendor/bundle", false},
+		{"bundle install", map[string]string{"BUNDLE_DEPLOYMENT": "1", "BUNDLE_PATH": "/usr/local/bundle"}, "", false},
+		{"bundle install", map[string]string{"BUNDLE_FROZEN": "true", "BUNDLE_PATH": "vendor/gems"}, "vendor/gems", false},
+		{"bundle install --deployment", map[string]string{"BUNDLE_APP_CONFIG": "/usr/local/bundle"}, "vendor/bundle", false},
+		{"bundle install --path vendor/b --binstubs", nil, "vendor/b bin .bundle", true},
+		{"bundle install", map[string]string{"BUNDLE_FROZEN": "false"}, "", true},
+	}
+	for _, tt := range tests {
+		in, ok := Recognize(cmdOf(tt.cmd, tt.env))
+		if !ok || in.Manager != Bundler {
+			t.Fatalf("%s: not recognized as bundler", tt.cmd)
+		}
+		if got := strings.Join(in.Outputs, " "); got != tt.outputs {
+			t.Errorf("%s %v: outputs %q, want %q", tt.cmd, tt.env, got, tt.outputs)
+		}
+		if got := len(in.Rewrites) > 0; got != tt.rewrites {
+			t.Errorf("%s %v: rewrites %v, want %v", tt.cmd, tt.env, got, tt.rewrites)
+		}
+	}
+	for _, tt := range []struct {
+		cmd  string
+		env  map[string]string
+		want bool
+	}{
+		{"bundle config set --global frozen true", nil, true},
+		{"bundle config set without development", nil, false}, // the app's .bundle/config
+		{"bundle config set without development", map[string]string{"BUNDLE_APP_CONFIG": "/usr/local/bundle"}, true},
+		{"bundle config set --local path vendor", map[string]string{"BUNDLE_APP_CONFIG": "/x"}, false},
+	} {
+		if got := Configures(cmdOf(tt.cmd, tt.env)); got != tt.want {
+			t.Errorf("Configures(%s, %v) = %v, want %v", tt.cmd, tt.env, got, tt.want)
+		}
 	}
 }

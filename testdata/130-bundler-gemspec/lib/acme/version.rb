@@ -1,0 +1,3 @@
+module Acme
+  VERSION = "0.4.1"
+end
