@@ -24,10 +24,13 @@ type element struct {
 	install *manifests.Install
 	// start and end are file offsets.
 	start, end int
+	// top is the index of the RUN's top-level statement that holds the command.
+	top int
 }
 
 // elements returns a RUN's commands. chain is true when the RUN is a single statement whose
-// commands are joined by && (or a single command): only then can it be split.
+// commands are joined by && (or a single command), or a script that starts with set -e
+// (set -eux; a; b): only then can it be split.
 func (f *File) elements(in *Instr) (els []element, chain bool) {
 	if !in.elsDone {
 		in.els, in.chain = f.readElements(in)
@@ -45,9 +48,10 @@ func (f *File) readElements(in *Instr) (els []element, chain bool) {
 	}
 	stmts := in.Run.Shell.Stmts
 	cwd := in.State.Workdir
-	for _, s := range stmts {
+	for top, s := range stmts {
 		for _, st := range flattenAnd(s) {
 			e := f.element(in, st)
+			e.top = top
 			if e.install != nil && cwd != in.State.Workdir {
 				if f.dirs == nil {
 					f.dirs = map[*manifests.Install]string{}
@@ -60,7 +64,42 @@ func (f *File) readElements(in *Instr) (els []element, chain bool) {
 			els = append(els, e)
 		}
 	}
-	return els, len(stmts) == 1
+	return els, len(stmts) == 1 || len(els) > 1 && errexit(els[0])
+}
+
+// errexit reports whether e is a plain set command that turns errexit on (set -e, set -eux,
+// set -o errexit): a script after it stops at the first failing command, as a build stops
+// at a failing RUN.
+func errexit(e element) bool {
+	if e.cmd == nil || e.call == nil || e.cmd.Name() != "set" || !e.cmd.Literal() || len(e.stmt.Redirs) > 0 || len(e.call.Assigns) > 0 || e.top != 0 {
+		return false
+	}
+	on := false
+	args := e.cmd.Args[1:]
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-o" || a == "+o":
+			if i+1 >= len(args) {
+				return false
+			}
+			i++
+			if args[i] == "errexit" {
+				on = a == "-o"
+			}
+		case strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--"):
+			if strings.Contains(a, "e") {
+				on = true
+			}
+		case strings.HasPrefix(a, "+"):
+			if strings.Contains(a, "e") {
+				on = false
+			}
+		default:
+			return false // set -- args: the positional parameters
+		}
+	}
+	return on
 }
 
 // installDir is the folder an install of in runs in: the step's WORKDIR, or where a cd

@@ -105,6 +105,7 @@ type splitInfo struct {
 	run                    *Instr
 	prefixEnd, suffixStart int
 	rest                   string // the first command left after the copy, for messages
+	prefix                 string // what the second half starts with ("set -eux; ")
 }
 
 // copyInfo is a COPY or ADD from the build context that may be sunk.
@@ -746,6 +747,22 @@ func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore, block
 	return ignore, ""
 }
 
+// trimSemicolon returns end moved back over the ";" that ends a statement in src[start:end].
+func trimSemicolon(src []byte, start, end int) int {
+	e := end
+	for e > start && (src[e-1] == ' ' || src[e-1] == '\t') {
+		e--
+	}
+	if e > start && src[e-1] == ';' {
+		e--
+		for e > start && (src[e-1] == ' ' || src[e-1] == '\t') {
+			e--
+		}
+		return e
+	}
+	return end
+}
+
 type runVerdict struct {
 	unsafe   string
 	ok       bool
@@ -777,6 +794,7 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 		v.block = "cannot be read: " + J.NoShell
 		return v
 	}
+	script := chain && els[len(els)-1].top > 0 // set -e; a; b
 	cwd := J.State.Workdir
 	var cds []string
 	blockAt := -1
@@ -794,8 +812,8 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 			v.block, v.blockEl = reason, e
 			break
 		}
-		if e.cmd != nil && stateCommands[e.cmd.Name()] {
-			stateChange = true
+		if e.cmd != nil && stateCommands[e.cmd.Name()] && !(k == 0 && script) {
+			stateChange = true // a leading set -e goes with both halves
 		}
 		v.needed = appendUnique(v.needed, needed...)
 		v.ignore = appendUnique(v.ignore, ignore...)
@@ -841,11 +859,31 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 			}
 		}
 	}
+	prefix := ""
+	if script && restOK {
+		// Under set -e a failing command ends the script, as a failing RUN ends the build,
+		// except on the left of && : the split must not turn such a failure into the end
+		// of the first RUN. So the first half must end in a lone command, or the split
+		// falls inside the last statement. The second half starts with the same set.
+		last, next := els[blockAt-1], els[blockAt]
+		switch {
+		case last.top != next.top:
+			restOK = blockAt < 2 || els[blockAt-2].top != last.top
+		default:
+			restOK = last.top == els[len(els)-1].top
+		}
+		restOK = restOK && blockAt > 1
+		prefix = els[0].text() + "; "
+	}
 	if chain && restOK && v.installs > 0 && v.first.install != nil && !stateChange {
 		if v.blockEl.install != nil {
 			v.installs--
 		}
-		v.split = &splitInfo{run: J, prefixEnd: els[blockAt-1].end, suffixStart: els[blockAt].start, rest: els[blockAt].text()}
+		end := els[blockAt-1].end
+		if script {
+			end = trimSemicolon(p.File.Source.Src, els[blockAt-1].start, end) // pip install ...;
+		}
+		v.split = &splitInfo{run: J, prefixEnd: end, suffixStart: els[blockAt].start, rest: els[blockAt].text(), prefix: prefix}
 		return v
 	}
 	if v.blockEl.install == nil {
@@ -1001,7 +1039,7 @@ func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
 			flags = strings.Join(r.Node.Flags, " ") + " "
 		}
 		rest := string(src.Src[sp.split.suffixStart:r.Run.End])
-		edits = append(edits, Edit{Start: sp.split.prefixEnd, End: r.Run.End, New: src.EOL + lead + wText + src.EOL + p.File.keyword("RUN") + " " + flags + rest})
+		edits = append(edits, Edit{Start: sp.split.prefixEnd, End: r.Run.End, New: src.EOL + lead + wText + src.EOL + p.File.keyword("RUN") + " " + flags + sp.split.prefix + rest})
 		return edits
 	}
 	at := sp.after.Span.End
