@@ -89,6 +89,7 @@ var Go = &Manager{
 		}
 		return []CacheDir{mod, build}
 	},
+	Runtime: &Runtime{Images: []string{"golang"}, Commands: []string{"go", "air", "dlv", "reflex", "CompileDaemon", "gow", "realize", "gin"}},
 	Cleans: func(c *Cmd) bool {
 		return c.Name() == "go" && len(c.Args) >= 3 && c.Args[1] == "clean" && (c.Args[2] == "-modcache" || c.Args[2] == "-cache")
 	},

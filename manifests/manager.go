@@ -35,6 +35,18 @@ type Manager struct {
 	// Around holds shell commands run before and after the install inside the same RUN when
 	// its caches are mounted (apt's docker-clean hook set aside and restored).
 	Around *Around
+	// Runtime, for a manager with a persistent cache, names what may use that cache when the
+	// image runs, so that it must stay in the image.
+	Runtime *Runtime
+}
+
+// Runtime names the images and commands that use a manager's persistent cache when a
+// container runs (a golang image whose command is go run, a maven image running mvn).
+type Runtime struct {
+	// Images are official image names whose default command (or a shell) may use it.
+	Images []string
+	// Commands are CMD or ENTRYPOINT programs that use it, on any image.
+	Commands []string
 }
 
 // Around is a pair of commands wrapped around an install.
@@ -110,7 +122,7 @@ type Install struct {
 
 // All lists every manager cachefix knows, in the order rules try them.
 func All() []*Manager {
-	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv, Bundler}
+	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv, Bundler, Maven, Gradle}
 }
 
 // Recognize returns the install cmd performs, trying every manager.

@@ -759,3 +759,53 @@ func TestBundlerOutputs(t *testing.T) {
 		}
 	}
 }
+
+func TestMavenGradleCaches(t *testing.T) {
+	tests := []struct {
+		cmd     string
+		env     map[string]string
+		files   map[string]string
+		cache   string // the cache folder, "" for the default
+		noCache string // part of NoCache, "" when a mount is possible
+	}{
+		{"mvn -B package", nil, nil, "", ""},
+		{"./mvnw -B -DskipTests package", nil, nil, "", ""},
+		{"mvn -o package", nil, nil, "", "offline"},
+		{"mvn package", map[string]string{"MAVEN_ARGS": "--offline -B"}, nil, "", "offline"},
+		{"mvn -Dmaven.repo.local=/cache/m2 package", nil, nil, "/cache/m2", ""},
+		{"mvn -D maven.repo.local=/cache/m2 package", nil, nil, "/cache/m2", ""},
+		{"mvn package", map[string]string{"MAVEN_OPTS": "-Xmx1g -Dmaven.repo.local=/opt/repo"}, nil, "/opt/repo", ""},
+		{"mvn -Dmaven.repo.local=.m2 package", nil, nil, "", "not an absolute path"},
+		{"mvn package", nil, map[string]string{"~/.m2/settings.xml": "<settings><offline>true</offline></settings>"}, "", "offline"},
+		{"mvn -s ci/settings.xml package", nil, map[string]string{"ci/settings.xml": "<settings><localRepository>/r</localRepository></settings>"}, "", "sets the local repository"},
+		{"mvn package", nil, map[string]string{".mvn/maven.config": "-o\n-B\n"}, "", "offline"},
+		{"mvn package", nil, map[string]string{"~/.m2/settings.xml": "<settings><mirrors/></settings>"}, "", ""},
+		{"gradle build --no-daemon", nil, nil, "", ""},
+		{"./gradlew build --offline", nil, nil, "", "offline"},
+		{"./gradlew -g /gh build", nil, nil, "/gh/caches", ""},
+		{"./gradlew --gradle-user-home=/gh build", nil, nil, "/gh/caches", ""},
+		{"./gradlew -g gh build", nil, nil, "", "not an absolute path"},
+	}
+	for _, tt := range tests {
+		in, ok := Recognize(cmdOf(tt.cmd, tt.env))
+		if !ok || !in.Build {
+			t.Fatalf("%s: not recognized as a build", tt.cmd)
+		}
+		if in.Manager.Follow != nil {
+			in.Manager.Follow(in, reader(tt.files))
+		}
+		if tt.noCache == "" && in.NoCache != "" || !strings.Contains(in.NoCache, tt.noCache) {
+			t.Errorf("%s: NoCache %q, want %q", tt.cmd, in.NoCache, tt.noCache)
+		}
+		got := ""
+		if len(in.CacheDirs) > 0 {
+			got = in.CacheDirs[0].Path
+		}
+		if got != tt.cache {
+			t.Errorf("%s: cache %q, want %q", tt.cmd, got, tt.cache)
+		}
+	}
+	if d := Gradle.Caches(func(k string) (string, bool) { return "/home/gradle/.gradle", k == "GRADLE_USER_HOME" }); d[0].Path != "/home/gradle/.gradle/caches" || !d[0].Persistent {
+		t.Errorf("GRADLE_USER_HOME: %+v", d)
+	}
+}

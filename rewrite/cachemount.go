@@ -269,7 +269,11 @@ func runCacheMount(p *Pass) {
 				}
 				if s.persistent {
 					if why := p.readLater(in, inst.Manager, s.target); why != "" {
-						p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every module again whenever this step re-runs", e.label()), Declined: fmt.Sprintf("no cache mount at %s: %s", s.target, why)})
+						what := "dependency"
+						if inst.Manager == manifests.Go {
+							what = "module"
+						}
+						p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("%s downloads every %s again whenever this step re-runs", e.label(), what), Declined: fmt.Sprintf("no cache mount at %s: %s", s.target, why)})
 						continue
 					}
 				}
@@ -351,7 +355,7 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			}
 		}
 	}
-	if why := p.runsAtRuntime(in); why != "" {
+	if why := p.runsAtRuntime(in, m); why != "" {
 		return why
 	}
 	for _, k := range stage[in.Index-stage[0].Index+1:] {
@@ -363,6 +367,9 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			return fmt.Sprintf("the RUN on line %d may read it from the image", k.Line())
 		}
 		for _, e := range els {
+			if e.install != nil && e.install.Manager == m && (e.opaque || e.install.NoCache != "") {
+				return fmt.Sprintf("%s on line %d reads it from the image", e.text(), k.Line())
+			}
 			if e.install != nil {
 				continue // a recognized command, which gets the same mount
 			}
@@ -512,16 +519,19 @@ func (p *Pass) mountPlanned(k *Instr, target string) bool {
 	return slices.Contains(p.shared.adding[k], target)
 }
 
-// runsAtRuntime says why a persistent cache must stay in an image that may use it when it
-// runs: a stage no later stage builds on (so it may be the image that ships) on the
-// official golang image, whose command is go or a Go development tool, or the image's
-// default shell.
-func (p *Pass) runsAtRuntime(in *Instr) string {
+// runsAtRuntime says why a persistent cache of m must stay in an image that may use it
+// when it runs: a stage no later stage builds on or copies from (so it may be the image
+// that ships) whose command is one of m's (go run, mvn spring-boot:run), or, on m's own
+// official image (golang, maven), the image's default command or a shell.
+func (p *Pass) runsAtRuntime(in *Instr, m *manifests.Manager) string {
+	if m.Runtime == nil {
+		return ""
+	}
 	stage := p.File.Stages[in.Stage]
 	fs, ok := stage[0].Cmd.(*instructions.Stage)
 	chain := append(p.File.ancestors(in.Stage), stage) // the first holds the image it starts from
 	root, rok := chain[0][0].Cmd.(*instructions.Stage)
-	if !ok || !rok || officialName(root.BaseName) != "golang" {
+	if !ok || !rok {
 		return ""
 	}
 	name := strings.ToLower(fs.Name)
@@ -537,7 +547,7 @@ func (p *Pass) runsAtRuntime(in *Instr) string {
 			}
 		}
 	}
-	command := "" // the golang image's default command is bash; a stage inherits its base's
+	command := "" // the image's default command; a stage inherits its base's
 	for _, k := range slices.Concat(chain...) {
 		switch c := k.Cmd.(type) {
 		case *instructions.CmdCommand:
@@ -546,9 +556,14 @@ func (p *Pass) runsAtRuntime(in *Instr) string {
 			command = firstCommandWord(c.CmdLine)
 		}
 	}
-	switch path.Base(command) {
-	case "", "go", "air", "dlv", "reflex", "CompileDaemon", "gow", "realize", "gin", "make", "bash", "sh":
-		return fmt.Sprintf("this golang stage is an image of its own, which may build Go code when it runs (its command: %s)", cmp.Or(command, "the default shell"))
+	base := path.Base(command)
+	own := slices.Contains(m.Runtime.Images, officialName(root.BaseName))
+	if slices.Contains(m.Runtime.Commands, base) || own && slices.Contains([]string{".", "", "make", "bash", "sh"}, base) {
+		what := "this stage"
+		if own {
+			what = "this " + officialName(root.BaseName) + " stage"
+		}
+		return fmt.Sprintf("%s is an image of its own, which may build code with it when it runs (its command: %s)", what, cmp.Or(command, "the default shell"))
 	}
 	return ""
 }
