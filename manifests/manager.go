@@ -122,7 +122,7 @@ type Install struct {
 
 // All lists every manager cachefix knows, in the order rules try them.
 func All() []*Manager {
-	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv, Bundler, Maven, Gradle}
+	return []*Manager{Pip, Uv, Poetry, Pipenv, Npm, Yarn, Pnpm, Apt, Go, Venv, Bundler, Maven, Gradle, Cargo}
 }
 
 // Recognize returns the install cmd performs, trying every manager.

@@ -809,3 +809,36 @@ func TestMavenGradleCaches(t *testing.T) {
 		t.Errorf("GRADLE_USER_HOME: %+v", d)
 	}
 }
+
+func TestCargo(t *testing.T) {
+	tests := []struct {
+		cmd, source, noCache string
+		files                map[string]string
+	}{
+		{"cargo build --release --locked", "reads the crate's source", "", nil},
+		{"cargo install ripgrep --version 14.1.0", "", "", nil},
+		{"cargo install --path .", "reads the crate's source", "", nil},
+		{"cargo build --release --frozen", "reads the crate's source", "offline", nil},
+		{"cargo build --release", "reads the crate's source", "replaces the registry", map[string]string{".cargo/config.toml": "[source.crates-io]\nreplace-with = \"vendored\"\n"}},
+	}
+	for _, tt := range tests {
+		in, ok := Recognize(cmdOf(tt.cmd, nil))
+		if !ok || in.Manager != Cargo {
+			t.Fatalf("%s: not recognized as cargo", tt.cmd)
+		}
+		Cargo.Follow(in, reader(tt.files))
+		if tt.source == "" && in.NeedsSource != "" || !strings.Contains(in.NeedsSource, tt.source) {
+			t.Errorf("%s: NeedsSource %q, want %q", tt.cmd, in.NeedsSource, tt.source)
+		}
+		if tt.noCache == "" && in.NoCache != "" || !strings.Contains(in.NoCache, tt.noCache) {
+			t.Errorf("%s: NoCache %q, want %q", tt.cmd, in.NoCache, tt.noCache)
+		}
+	}
+	if _, ok := Recognize(cmdOf("cargo --version", nil)); ok {
+		t.Error("cargo --version recognized")
+	}
+	d := Cargo.Caches(func(k string) (string, bool) { return "/usr/local/cargo", k == "CARGO_HOME" })
+	if len(d) != 2 || d[0].Path != "/usr/local/cargo/registry" || d[1].Path != "/usr/local/cargo/git" {
+		t.Errorf("CARGO_HOME caches: %+v", d)
+	}
+}

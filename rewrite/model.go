@@ -372,6 +372,8 @@ func baseImageEnv(image string) map[string]string {
 	switch officialName(image) {
 	case "golang":
 		return map[string]string{"GOPATH": "/go"}
+	case "rust":
+		return map[string]string{"CARGO_HOME": "/usr/local/cargo", "RUSTUP_HOME": "/usr/local/rustup"}
 	case "ruby":
 		return map[string]string{"GEM_HOME": "/usr/local/bundle", "BUNDLE_APP_CONFIG": "/usr/local/bundle", "BUNDLE_SILENCE_ROOT_WARNING": "1"}
 	}
