@@ -181,6 +181,47 @@ func (c *Context) WithIgnore(entries []string) []byte {
 	return out
 }
 
+// Symlinked returns the first of name's folders (or name itself) that is a symbolic link
+// in the context, or "": an ignore entry names the link's path, not what it points to.
+func (c *Context) Symlinked(name string) string {
+	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if !fs.ValidPath(name) || name == "." {
+		return ""
+	}
+	parts := strings.Split(name, "/")
+	for i := range parts {
+		p := strings.Join(parts[:i+1], "/")
+		st, err := fs.Lstat(c.FS, p)
+		if err != nil {
+			return ""
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			return p
+		}
+	}
+	return ""
+}
+
+// MayReinclude reports whether an exception of the ignore file ("!dir/keep") may bring
+// back a path under dir, which the ignore file otherwise excludes: an exception whose
+// literal start (up to its first wildcard) and dir/ are one a prefix of the other.
+func (c *Context) MayReinclude(dir string) bool {
+	dir = path.Clean(strings.TrimPrefix(dir, "/")) + "/"
+	for _, pat := range c.ignore.Patterns() {
+		if !pat.Exclusion() {
+			continue
+		}
+		lit := strings.TrimPrefix(pat.String(), "/")
+		if i := strings.IndexAny(lit, "*?[\\"); i >= 0 {
+			lit = lit[:i]
+		}
+		if strings.HasPrefix(dir, lit) || strings.HasPrefix(lit, dir) {
+			return true
+		}
+	}
+	return false
+}
+
 // Reincludes reports whether the ignore file has exceptions ("!keep.txt"), which can bring
 // back files inside an excluded folder.
 func (c *Context) Reincludes() bool { return c.ignore.Exclusions() }

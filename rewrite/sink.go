@@ -355,15 +355,32 @@ func (p *Pass) declineCopy(stage []*Instr, i int) *sinkPlan {
 // providedEarlier reports whether an earlier COPY of the stage already puts context file c
 // where the copy would, with the same flags: a manifest copy of it would repeat that one.
 // e.g. COPY ["package.json", "package-lock.json", "relay.js", "./"] before COPY . .
+// The last step that writes there decides: a later copy of another file, or an install
+// that may rewrite it (npm install and its lockfile), means it is not provided.
 func (p *Pass) providedEarlier(earlier []*Instr, ci *copyInfo, c string) bool {
 	img, _ := p.imagePath(ci, c)
-	for _, e := range earlier {
-		ei := p.copyInfo(e)
-		if ei == nil || strings.Join(ei.flags, " ") != strings.Join(ci.flags, " ") {
+	for k := len(earlier) - 1; k >= 0; k-- {
+		e := earlier[k]
+		if e.Keyword() == "run" {
+			els, _ := p.File.elements(e)
+			for _, el := range els {
+				if el.install == nil {
+					continue
+				}
+				for _, r := range el.install.Rewrites {
+					if resolve(p.File.installDir(e, el.install), r) == img {
+						return false
+					}
+				}
+			}
 			continue
 		}
-		if src, ok := p.source(ei, img); ok && src == c {
-			return true
+		ei := p.copyInfo(e)
+		if ei == nil {
+			continue
+		}
+		if src, ok := p.source(ei, img); ok {
+			return src == c && strings.Join(ei.flags, " ") == strings.Join(ci.flags, " ")
 		}
 	}
 	return false
@@ -695,53 +712,73 @@ func (p *Pass) copies(ci *copyInfo) []copied {
 }
 
 // source returns the context path the copy writes at image path img, if any; the path
-// need not exist.
+// need not exist. Of several sources that land there, the last one present in the context
+// wins, as a later source overwrites an earlier one (COPY base/ frontend/ ./).
 func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
 	cs := p.copies(ci)
-	for _, c := range cs {
+	found, ok := "", false
+	for i := len(cs) - 1; i >= 0; i-- {
+		c := cs[i]
+		s := ""
 		switch {
 		case c.dir && img == ci.abs && len(cs) == 1 && c.src != ".":
-			return c.src, true // COPY .yarn/releases/ .yarn/releases/: the folder itself
+			s = c.src // COPY .yarn/releases/ .yarn/releases/: the folder itself
 		case c.dir && under(img, ci.abs) && img != ci.abs:
-			return path.Join(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/")), true
+			s = path.Join(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/"))
 		case !c.dir && (img == c.target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(c.src)))):
-			return c.src, true // without a trailing slash the file may land in an existing folder
+			s = c.src // without a trailing slash the file may land in an existing folder
+		default:
+			continue
 		}
+		if len(cs) == 1 {
+			return s, true
+		}
+		if exists, _ := p.Context.Stat(s); exists {
+			return s, true
+		}
+		found, ok = s, true // none present: name the first source that would
 	}
-	return "", false
+	return found, ok
 }
 
 // outputHazard checks an install's output folder against what the copy writes: it returns
 // an ignore entry that keeps host files out of it, or a reason not to reorder. An output
 // the context already holds may be excluded only when the install starts it afresh
 // (wipes: npm ci deletes node_modules first), since its files were in the image before.
-func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore, block string) {
+func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore []string, block string) {
 	for _, cp := range p.copies(ci) {
 		m := cp.src
 		if cp.dir {
 			if out == ci.abs || under(ci.abs, out) {
-				return "", fmt.Sprintf("the install writes %s, where %s copies the source", out, ci.text)
+				return nil, fmt.Sprintf("the install writes %s, where %s copies the source", out, ci.text)
 			}
 			if under(out, ci.abs) {
 				c := path.Join(m, strings.TrimPrefix(out, strings.TrimSuffix(ci.abs, "/")+"/"))
 				if exists, _ := p.Context.Stat(c); exists && !wipes {
 					// e.g. a committed deps/ that pip install --target ./deps adds to
-					return "", fmt.Sprintf("the context holds %s, which the install adds to: excluding it would drop its files from the image", c)
+					return nil, fmt.Sprintf("the context holds %s, which the install adds to: excluding it would drop its files from the image", c)
 				}
-				if !p.Context.Excluded(c) {
-					if !plainPath("/" + c) {
-						return "", fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
-					}
-					if who := p.siblingCopies(c); who != "" {
-						return "", fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
-					}
-					ignore = c
+				if link := p.Context.Symlinked(c); link != "" {
+					return nil, fmt.Sprintf("%s is a symbolic link in the context, so an ignore entry for %s would not keep host files out of the install's %s", link, c, out)
 				}
+				if p.Context.Excluded(c) {
+					if p.Context.MayReinclude(c) {
+						return nil, fmt.Sprintf("%s's exceptions (!) may bring back files under %s over the install's %s", filepath.Base(p.Context.IgnorePath), c, out)
+					}
+					continue
+				}
+				if !plainPath("/" + c) {
+					return nil, fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
+				}
+				if who := p.siblingCopies(c); who != "" {
+					return nil, fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
+				}
+				ignore = append(ignore, c)
 			}
 			continue
 		}
 		if under(cp.target, out) {
-			return "", fmt.Sprintf("%s copies %s into the install's output %s", ci.text, m, out)
+			return nil, fmt.Sprintf("%s copies %s into the install's output %s", ci.text, m, out)
 		}
 	}
 	return ignore, ""
@@ -948,9 +985,7 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 			if why != "" {
 				return why, nil, nil, true
 			}
-			if ig != "" {
-				ignore = append(ignore, ig)
-			}
+			ignore = append(ignore, ig...)
 		}
 		return "", needed, ignore, true
 	}
