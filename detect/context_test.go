@@ -82,3 +82,42 @@ func TestWithIgnore(t *testing.T) {
 		}
 	}
 }
+
+func TestMayReinclude(t *testing.T) {
+	for _, tt := range []struct {
+		ignore, dir string
+		want        bool
+	}{
+		{"**/node_modules\n!frontend/node_modules/patched\n", "frontend/node_modules", true},
+		{"**/node_modules\n!**/keep\n", "frontend/node_modules", true},
+		{"*\n!package.json\n!src/\n", "node_modules", false},
+		{"node_modules\n", "node_modules", false},
+		{"*\n!frontend\n", "frontend/node_modules", true},
+	} {
+		c, err := New(fstest.MapFS{}, []byte(tt.ignore))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.MayReinclude(tt.dir); got != tt.want {
+			t.Errorf("%q, %s: MayReinclude = %v, want %v", tt.ignore, tt.dir, got, tt.want)
+		}
+	}
+}
+
+func TestSymlinked(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "apps/web"), 0o755)
+	if err := os.Symlink("apps/web", filepath.Join(dir, "web")); err != nil {
+		t.Skip(err)
+	}
+	c, err := Load(dir, filepath.Join(dir, "Dockerfile"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Symlinked("web/node_modules"); got != "web" {
+		t.Errorf("Symlinked(web/node_modules) = %q, want web", got)
+	}
+	if got := c.Symlinked("apps/web/node_modules"); got != "" {
+		t.Errorf("Symlinked(apps/web/node_modules) = %q, want none", got)
+	}
+}
