@@ -123,7 +123,11 @@ func (p *Pass) removeElement(in *Instr, els []element, k int, chain bool, msg st
 	if k == 0 {
 		ed = Edit{Start: els[0].start, End: els[1].start}
 	} else {
-		ed = Edit{Start: els[k-1].end, End: els[k].end}
+		start := els[k-1].end
+		if k == len(els)-1 {
+			start = trimSemicolon(p.File.Source.Src, els[k-1].start, start) // a; rm -rf x
+		}
+		ed = Edit{Start: start, End: els[k].end}
 	}
 	p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].text() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
 }

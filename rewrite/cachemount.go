@@ -58,7 +58,10 @@ func (m mountSpec) flag() string {
 
 // home returns the home, uid and gid of the user a step runs as; ok is false when they
 // cannot be known. uid is "" for root.
-func (p *Pass) home(st *State) (home, uid, gid string, ok bool) {
+func (p *Pass) home(st *State) (home, uid, gid string, ok bool) { return st.account() }
+
+// account returns the home, uid and gid of the user steps run as in this state (see home).
+func (st *State) account() (home, uid, gid string, ok bool) {
 	user, group, _ := strings.Cut(st.User, ":")
 	envHome := ""
 	if h, ok := st.Lookup("HOME"); ok && strings.HasPrefix(h, "/") {
@@ -456,6 +459,7 @@ func (p *Pass) wanted(in *Instr, els []element, s mountSpec, mounted []string) b
 // mountClash says why a cache mount at target would break the RUN: a command in it
 // removes a folder that holds the mount point (rm -rf /root/.cache).
 func (p *Pass) mountClash(in *Instr, els []element, target string, m *manifests.Manager) string {
+	moved := false // a cd came first: relative paths are relative to where it went
 	for _, e := range els {
 		if e.opaque && e.cmd != nil {
 			// Inside an if or a loop nothing can be removed: a clean of the cache would
@@ -464,16 +468,28 @@ func (p *Pass) mountClash(in *Instr, els []element, target string, m *manifests.
 				return fmt.Sprintf("%s in the same step would empty it, and cannot be removed there", strings.Join(e.cmd.Args, " "))
 			}
 		}
+		if e.cmd != nil && e.cmd.Name() == "cd" {
+			moved = true
+		}
 		if e.cmd == nil || e.cmd.Name() != "rm" {
 			continue
 		}
 		for i, a := range e.cmd.Args[1:] {
-			if strings.HasPrefix(a, "-") || !e.cmd.Lit[i+1] {
+			if !e.cmd.Lit[i+1] {
+				return fmt.Sprintf("an rm in the same step removes a path cachefix cannot read, which may be the mount point %s", target)
+			}
+			if strings.HasPrefix(a, "-") {
 				continue
 			}
 			dir := strings.TrimSuffix(strings.TrimRight(a, "*"), "/")
-			if dir == "" || !path.IsAbs(dir) {
+			if dir == "" {
 				continue
+			}
+			if !path.IsAbs(dir) {
+				if moved {
+					return fmt.Sprintf("rm %s after a cd in the same step may remove the mount point %s", a, target)
+				}
+				dir = resolve(in.State.Workdir, dir)
 			}
 			if (target != dir || e.opaque) && under(target, dir) {
 				return fmt.Sprintf("rm %s in the same step would remove the mount point %s", a, target)

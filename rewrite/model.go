@@ -673,6 +673,11 @@ type stateEnviron struct{ st *State }
 
 func (e stateEnviron) Get(name string) expand.Variable {
 	v, ok := e.st.Lookup(name)
+	if !ok && name == "HOME" && e.st.Users != nil {
+		// A RUN gets HOME from its user's account: ~ and $HOME expand to it.
+		v, _, _, _ = e.st.account()
+		ok = v != ""
+	}
 	if !ok {
 		return expand.Variable{}
 	}
