@@ -32,6 +32,15 @@ var Cargo = &Manager{
 		if hasFlag(c, "--offline", "--frozen") || envTrue(c, "CARGO_NET_OFFLINE") {
 			in.NoCache = "it runs offline, from a registry an earlier step left in the image"
 		}
+		for i, a := range c.Args {
+			v, ok := strings.CutPrefix(a, "--config=")
+			if a == "--config" && i+1 < len(c.Args) {
+				v, ok = c.Args[i+1], c.Lit[i+1]
+			}
+			if ok && (strings.Contains(v, "offline") || strings.Contains(v, "source") || strings.HasSuffix(v, ".toml")) {
+				in.NoCache = "its --config " + v + " may run it offline or replace the registry"
+			}
+		}
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {

@@ -18,6 +18,11 @@ var Maven = &Manager{
 			return nil, false
 		}
 		in := &Install{NeedsSource: "Maven builds the project from its source", Build: true}
+		for i, a := range c.Args {
+			if c.Lit[i] && (a == "install" || strings.HasPrefix(a, "install:")) {
+				in.Publishes = true // mvn install, mvn install:install-file
+			}
+		}
 		if hasFlag(c, "-o", "--offline") || offlineFlag(c.lookup("MAVEN_ARGS")) {
 			in.NoCache = "it runs offline, from a repository an earlier step left in the image"
 			return in, true

@@ -115,6 +115,9 @@ type Install struct {
 	Build bool
 	// Wipes is set when the install deletes its outputs before writing them (npm ci).
 	Wipes bool
+	// Publishes marks an install that puts the project's own artifacts in the manager's
+	// persistent cache (mvn install): no download brings them back.
+	Publishes bool
 	// Rewrites are manifests the install may write (npm install updates package-lock.json):
 	// moved before the source copy, the copy would put the context's version back.
 	Rewrites []string

@@ -771,6 +771,7 @@ func TestMavenGradleCaches(t *testing.T) {
 		{"mvn -B package", nil, nil, "", ""},
 		{"./mvnw -B -DskipTests package", nil, nil, "", ""},
 		{"mvn -o package", nil, nil, "", "offline"},
+		{"mvn -B clean install -DskipTests", nil, nil, "", ""},
 		{"mvn package", map[string]string{"MAVEN_ARGS": "--offline -B"}, nil, "", "offline"},
 		{"mvn -Dmaven.repo.local=/cache/m2 package", nil, nil, "/cache/m2", ""},
 		{"mvn -D maven.repo.local=/cache/m2 package", nil, nil, "/cache/m2", ""},
@@ -819,6 +820,8 @@ func TestCargo(t *testing.T) {
 		{"cargo install ripgrep --version 14.1.0", "", "", nil},
 		{"cargo install --path .", "reads the crate's source", "", nil},
 		{"cargo build --release --frozen", "reads the crate's source", "offline", nil},
+		{"cargo build --release --config net.offline=true", "reads the crate's source", "offline", nil},
+		{"cargo build --config=ci/cargo.toml", "reads the crate's source", "replace the registry", nil},
 		{"cargo build --release", "reads the crate's source", "replaces the registry", map[string]string{".cargo/config.toml": "[source.crates-io]\nreplace-with = \"vendored\"\n"}},
 	}
 	for _, tt := range tests {

@@ -337,12 +337,22 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			continue
 		}
 		els, _ := p.File.elements(k)
-		uses := false
+		uses, publishes := false, false
 		for _, e := range els {
 			uses = uses || e.install != nil && e.install.Manager == m
+			publishes = publishes || e.install != nil && e.install.Manager == m && e.install.Publishes
 		}
 		if !uses {
 			continue
+		}
+		// A step that installs the project's own artifacts into the cache (mvn install):
+		// no download brings them back, and a mount is empty whenever a step's layer comes
+		// from the cache, so neither that step nor another that reads the cache may mount it.
+		if k != in && publishes {
+			return fmt.Sprintf("the RUN on line %d installs the project's own artifacts into it, which no download brings back", k.Line())
+		}
+		if k != in && p.publishes(in, m) {
+			return fmt.Sprintf("this step installs the project's own artifacts into it, which no download brings back, and the RUN on line %d uses it too", k.Line())
 		}
 		// An earlier step that kept the cache in the image: a mount here would hide it.
 		if k.Index < in.Index && !covered(cacheMounts(k), target) && !p.mountPlanned(k, target) {
@@ -353,7 +363,7 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 		if run, ok := k.Cmd.(*instructions.RunCommand); ok {
 			for _, mt := range instructions.GetMounts(run) {
 				if mt.Type == instructions.MountTypeSecret || mt.Type == instructions.MountTypeSSH {
-					return fmt.Sprintf("the RUN on line %d downloads with credentials (a %s mount) that other steps lack, so they must find the modules in the image", k.Line(), mt.Type)
+					return fmt.Sprintf("the RUN on line %d downloads with credentials (a %s mount) that other steps lack, so they must find what it downloads in the image", k.Line(), mt.Type)
 				}
 			}
 		}
@@ -370,7 +380,7 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			return fmt.Sprintf("the RUN on line %d may read it from the image", k.Line())
 		}
 		for _, e := range els {
-			if e.install != nil && e.install.Manager == m && (e.opaque || e.install.NoCache != "") {
+			if e.install != nil && e.install.Manager == m && (e.opaque || p.File.followed(p.Context, k, e.install, p.File.installDir(k, e.install)).NoCache != "") {
 				return fmt.Sprintf("%s on line %d reads it from the image", e.text(), k.Line())
 			}
 			if e.install != nil {
@@ -533,6 +543,17 @@ func plainPath(p string) bool {
 // (rules run in file order, so an earlier step's mount is known).
 func (p *Pass) mountPlanned(k *Instr, target string) bool {
 	return slices.Contains(p.shared.adding[k], target)
+}
+
+// publishes reports whether RUN in installs the project's own artifacts into m's cache.
+func (p *Pass) publishes(in *Instr, m *manifests.Manager) bool {
+	els, _ := p.File.elements(in)
+	for _, e := range els {
+		if e.install != nil && e.install.Manager == m && e.install.Publishes {
+			return true
+		}
+	}
+	return false
 }
 
 // runsAtRuntime says why a persistent cache of m must stay in an image that may use it
