@@ -469,6 +469,9 @@ func (p *Pass) wanted(in *Instr, els []element, s mountSpec, mounted []string) b
 // mountClash says why a cache mount at target would break the RUN: a command in it
 // removes a folder that holds the mount point (rm -rf /root/.cache).
 func (p *Pass) mountClash(in *Instr, els []element, target string, m *manifests.Manager) string {
+	if why := p.copiedInto(in, target); why != "" {
+		return why
+	}
 	moved := false // a cd came first: relative paths are relative to where it went
 	for _, e := range els {
 		if e.opaque && e.cmd != nil {
@@ -503,6 +506,43 @@ func (p *Pass) mountClash(in *Instr, els []element, target string, m *manifests.
 			}
 			if (target != dir || e.opaque) && under(target, dir) {
 				return fmt.Sprintf("rm %s in the same step would remove the mount point %s", a, target)
+			}
+		}
+	}
+	return ""
+}
+
+// copiedInto says why a mount at target would hide files an earlier COPY or ADD of the
+// lineage put there (a vendored Maven repository, a cache another stage filled), or "".
+// A copy into a parent of target counts when what it copies may hold target: always for a
+// copy from another stage or image, and for a context folder that holds that path.
+func (p *Pass) copiedInto(in *Instr, target string) string {
+	for _, k := range p.File.before(in) {
+		var sd instructions.SourcesAndDest
+		from := ""
+		switch c := k.Cmd.(type) {
+		case *instructions.CopyCommand:
+			sd, from = c.SourcesAndDest, c.From
+		case *instructions.AddCommand:
+			sd = c.SourcesAndDest
+		default:
+			continue
+		}
+		dest := resolve(k.State.Workdir, sd.DestPath)
+		if under(dest, target) {
+			return fmt.Sprintf("%s on line %d puts files there, which the mount would hide", strings.ToUpper(k.Keyword()), k.Line())
+		}
+		if !under(target, dest) || dest == "/" && from == "" {
+			continue
+		}
+		rel := strings.TrimPrefix(target, strings.TrimSuffix(dest, "/")+"/")
+		for _, src := range sd.SourcePaths {
+			src = path.Clean(strings.TrimPrefix(src, "/"))
+			if from != "" || len(sd.SourceContents) > 0 {
+				return fmt.Sprintf("%s on line %d copies a folder to %s, which may hold %s", strings.ToUpper(k.Keyword()), k.Line(), dest, target)
+			}
+			if exists, _ := p.Context.Stat(path.Join(src, rel)); exists {
+				return fmt.Sprintf("%s on line %d puts the context's %s there, which the mount would hide", strings.ToUpper(k.Keyword()), k.Line(), path.Join(src, rel))
 			}
 		}
 	}
