@@ -64,7 +64,7 @@ var Cargo = &Manager{
 		if d, ok := envDir(env, "CARGO_HOME"); ok {
 			home = d
 		}
-		return []CacheDir{{Path: path.Join(home, "registry"), Persistent: true}, {Path: path.Join(home, "git"), Persistent: true}}
+		return []CacheDir{{Path: path.Join(home, "registry"), Persistent: true, Beside: true, Locked: true}, {Path: path.Join(home, "git"), Persistent: true, Beside: true, Locked: true}}
 	},
 	Runtime: &Runtime{Images: []string{"rust"}, Commands: []string{"cargo"}},
 }

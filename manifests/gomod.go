@@ -73,7 +73,7 @@ var Go = &Manager{
 		}
 	},
 	Caches: func(env Lookup) []CacheDir {
-		mod := CacheDir{Path: homeDir("go/pkg/mod"), Persistent: true}
+		mod := CacheDir{Path: homeDir("go/pkg/mod"), Persistent: true, Beside: true}
 		if d, ok := envDir(env, "GOPATH"); ok {
 			mod.Path = path.Join(d, "pkg/mod")
 		}

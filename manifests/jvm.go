@@ -55,7 +55,7 @@ var Maven = &Manager{
 				in.NoCache = "its local repository (" + repo + ") is not an absolute path"
 				return in, true
 			}
-			in.CacheDirs = []CacheDir{{Path: path.Clean(repo), Persistent: true}}
+			in.CacheDirs = []CacheDir{{Path: path.Clean(repo), Persistent: true, Locked: true}}
 		}
 		return in, true
 	},
@@ -90,7 +90,7 @@ var Maven = &Manager{
 		}
 	},
 	Caches: func(env Lookup) []CacheDir {
-		return []CacheDir{{Path: homeDir(".m2/repository"), Persistent: true}}
+		return []CacheDir{{Path: homeDir(".m2/repository"), Persistent: true, Beside: true, Locked: true}}
 	},
 	Runtime: &Runtime{Images: []string{"maven"}, Commands: []string{"mvn", "mvnw"}},
 }
@@ -151,16 +151,16 @@ var Gradle = &Manager{
 					in.NoCache = "its Gradle user home is not an absolute path"
 					return in, true
 				}
-				in.CacheDirs = []CacheDir{{Path: path.Join(home, "caches"), Persistent: true}}
+				in.CacheDirs = []CacheDir{{Path: path.Join(home, "caches"), Persistent: true, Locked: true}}
 			}
 		}
 		return in, true
 	},
 	Caches: func(env Lookup) []CacheDir {
 		if d, ok := envDir(env, "GRADLE_USER_HOME"); ok {
-			return []CacheDir{{Path: path.Join(d, "caches"), Persistent: true}}
+			return []CacheDir{{Path: path.Join(d, "caches"), Persistent: true, Locked: true}}
 		}
-		return []CacheDir{{Path: homeDir(".gradle/caches"), Persistent: true}}
+		return []CacheDir{{Path: homeDir(".gradle/caches"), Persistent: true, Beside: true, Locked: true}}
 	},
 	Runtime: &Runtime{Images: []string{"gradle"}, Commands: []string{"gradle", "gradlew"}},
 }

@@ -69,6 +69,10 @@ type CacheDir struct {
 	// Persistent marks a cache whose content later steps read from the image (Go's module
 	// cache): a mount is only safe when every later step that may read it mounts it too.
 	Persistent bool
+	// Beside marks a cache in a folder of the user's home (~/.m2/repository) whose parent
+	// the tool also writes (~/.m2/wrapper): for a non-root user BuildKit would create that
+	// parent, when missing, owned by root, so no mount is added there.
+	Beside bool
 	// OnlyWhenRemoved marks a directory the image keeps unless the step itself deletes its
 	// content (apt's package lists): it is mounted only on a step that removes it, since
 	// later steps, or images built on this one, may read it.

@@ -148,6 +148,10 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 			if !ok {
 				return nil, fmt.Sprintf("USER %s: its home and uid are not known (no useradd with --uid in this file, nor ENV HOME), so no mount can be added that it can write", in.State.User)
 			}
+			if d.Beside && uid != "" {
+				parent := path.Dir(path.Join(home, target[2:]))
+				return nil, fmt.Sprintf("USER %s: BuildKit would create the mount's parent %s owned by root, where %s also writes (its wrapper, locks)", in.State.User, parent, inst.Manager.Name)
+			}
 			target = path.Join(home, target[2:])
 		} else if !ok && uid == "" {
 			return nil, fmt.Sprintf("USER %s: its uid is not known, so no mount can be added that it can write", in.State.User)
