@@ -628,18 +628,29 @@ func (p *Pass) runsAtRuntime(in *Instr, m *manifests.Manager) string {
 			}
 		}
 	}
-	command := "" // the image's default command; a stage inherits its base's
+	// The program the container runs: the entrypoint's if there is one, else the command's;
+	// a stage inherits its base's. Any word of either naming one of m's commands counts
+	// too (sh -c "./mvnw spring-boot:run", ENTRYPOINT ["./gradlew"] with CMD ["bootRun"]).
+	var entry, cmdLine []string
 	for _, k := range slices.Concat(chain...) {
 		switch c := k.Cmd.(type) {
 		case *instructions.CmdCommand:
-			command = firstCommandWord(c.CmdLine)
+			cmdLine = c.CmdLine
 		case *instructions.EntrypointCommand:
-			command = firstCommandWord(c.CmdLine)
+			entry = c.CmdLine
 		}
 	}
+	command := firstCommandWord(cmdLine)
+	if len(entry) > 0 {
+		command = firstCommandWord(entry)
+	}
 	base := path.Base(command)
+	uses := slices.Contains(m.Runtime.Commands, base)
+	for _, w := range strings.Fields(strings.Join(slices.Concat(entry, cmdLine), " ")) {
+		uses = uses || slices.Contains(m.Runtime.Commands, path.Base(strings.Trim(w, `"';&|()`)))
+	}
 	own := slices.Contains(m.Runtime.Images, officialName(root.BaseName))
-	if slices.Contains(m.Runtime.Commands, base) || own && slices.Contains([]string{".", "", "make", "bash", "sh"}, base) {
+	if uses || own && slices.Contains([]string{".", "", "make", "bash", "sh"}, base) {
 		what := "this stage"
 		if own {
 			what = "this " + officialName(root.BaseName) + " stage"
