@@ -3,6 +3,7 @@ package manifests
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -40,7 +41,7 @@ var Bundler = &Manager{
 		default:
 			return nil, false // bundle exec, bundle config, ...
 		}
-		ops, ok := operands(c, start, bundleFlags)
+		ops, ok := operands(withoutGroups(c), start, bundleFlags)
 		if !ok {
 			return &Install{NeedsSource: "its arguments are not all literal"}, true
 		}
@@ -53,6 +54,11 @@ var Bundler = &Manager{
 		}
 		if v, ok := flagValue(c, "--gemfile"); ok {
 			gemfile = v
+		}
+		if strings.Contains(gemfile, "/") {
+			// Bundler resolves .ruby-version, vendor/cache, vendor/bundle and .bundle from
+			// the Gemfile's folder, which the rules do not follow.
+			return &Install{NeedsSource: fmt.Sprintf("its Gemfile is %s, and Bundler reads and writes beside it", gemfile)}, true
 		}
 		in := &Install{Inputs: []string{gemfile}, Optional: []string{gemfile + ".lock"}}
 		if gemfile == "Gemfile" {
@@ -135,20 +141,34 @@ var Bundler = &Manager{
 		}
 		if read.Exists("vendor/cache") {
 			in.NeedsSource = "bundle install installs from the project's vendor/cache"
+			return
+		}
+		if slices.Contains(in.Optional, ".bundle/config") {
+			if data, err := read.Read(".bundle/config"); err == nil {
+				applyBundleConfig(in, string(data))
+			}
+		}
+		// A path set where cachefix cannot see it (bundle config set --global path
+		// vendor/bundle in an earlier step) would put the gems where the context holds files.
+		if read.Exists("vendor/bundle") && !slices.Contains(in.Outputs, "vendor/bundle") {
+			in.NeedsSource = "the context holds vendor/bundle, where a bundle install configured elsewhere (bundle config set path) may write"
 		}
 	},
 	Caches: func(Lookup) []CacheDir { return nil },
 }
 
-var bundleFlags = flagSpec{"--jobs": true, "-j": true, "--retry": true, "--without": true, "--with": true, "--path": true, "--gemfile": true, "--shebang": true, "--trust-policy": true, "--target-rbconfig": true}
+var bundleFlags = flagSpec{"--jobs": true, "-j": true, "--retry": true, "--path": true, "--gemfile": true, "--shebang": true, "--trust-policy": true, "--target-rbconfig": true}
 
 // rememberedFlags are the install flags Bundler writes to the app's .bundle/config.
 var rememberedFlags = []string{"--clean", "--deployment", "--frozen", "--no-prune", "--path", "--shebang", "--system", "--without", "--with"}
 
 // gemfileReads returns the files a Gemfile reads besides itself (.ruby-version), or why its
-// install reads the project.
+// install reads the project. Only the Gemfile DSL is accepted (source, gem, group,
+// platforms, ruby, git_source, install_if, plugin and their blocks, if/unless on ENV);
+// any other statement is Ruby code that may read files.
 func gemfileReads(src string) ([]string, string) {
 	var files []string
+	cont := false // the statement goes on from the line before
 	for _, l := range strings.Split(src, "\n") {
 		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
 		if i := strings.Index(l, "#"); i >= 0 && !strings.Contains(l[:i], `"`) && !strings.Contains(l[:i], "'") {
@@ -157,29 +177,107 @@ func gemfileReads(src string) ([]string, string) {
 		if l == "" {
 			continue
 		}
-		first, _, _ := strings.Cut(l, " ")
-		first, _, _ = strings.Cut(first, "(")
-		switch first {
-		case "gemspec":
-			return nil, "has a gemspec line: the install reads the project's .gemspec, which reads its source"
-		case "eval_gemfile", "instance_eval", "load", "require", "require_relative":
-			return nil, fmt.Sprintf("runs %s", first)
-		case "path":
-			return nil, fmt.Sprintf("installs gems from a local path (%s)", l)
-		}
-		if first == "ruby" {
-			if f, ok := rubyVersionFile(l); ok {
-				files = append(files, f)
-				continue
+		if !cont {
+			first := l
+			if i := strings.IndexFunc(l, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }); i > 0 {
+				first = l[:i]
+			} else if i == 0 {
+				first = l[:1]
+			}
+			switch first {
+			case "gemspec":
+				return nil, "has a gemspec line: the install reads the project's .gemspec, which reads its source"
+			case "path":
+				return nil, fmt.Sprintf("installs gems from a local path (%s)", l)
+			case "ruby":
+				if f, ok := rubyVersionFile(l); ok {
+					files = append(files, f)
+					cont = false
+					continue
+				}
+			case "plugin":
+				return nil, fmt.Sprintf("installs a Bundler plugin, which runs during the install (%s)", l)
+			case "source", "gem", "group", "platforms", "platform", "git_source", "git", "github", "install_if", "end", "}", "if", "unless", "else", "elsif", "gems":
+			default:
+				return nil, fmt.Sprintf("runs Ruby code cachefix does not read (%s)", l)
 			}
 		}
-		for _, marker := range []string{"path:", ":path", "File.", "IO.", "Dir.", "Pathname", "__dir__", "__FILE__", "`", "%x"} {
+		for _, marker := range []string{"path:", ":path", "File", "IO.", "Dir.", "Pathname", "__dir__", "__FILE__", "`", "%x", "eval", ".send", "send(", "require ", "require(", "require_relative", "load ", "load(", "open(", "YAML", "JSON", "Bundler.", "ENV.fetch(\"BUNDLE"} {
 			if strings.Contains(l, marker) {
 				return nil, fmt.Sprintf("reads the project (%s)", l)
 			}
 		}
+		if why := localGit(l); why != "" {
+			return nil, why
+		}
+		cont = strings.HasSuffix(l, ",") || strings.HasSuffix(l, "(") || strings.HasSuffix(l, "\\") || strings.HasSuffix(l, "[") || strings.HasSuffix(l, "{") || strings.HasSuffix(l, "|")
 	}
 	return files, ""
+}
+
+// localGit finds a git source that is a folder of the project (git: "engines/core.git").
+func localGit(l string) string {
+	for _, key := range []string{"git:", ":git =>", ":git=>", "git "} {
+		i := strings.Index(l, key)
+		if i < 0 || key == "git " && i != 0 {
+			continue
+		}
+		v := strings.TrimSpace(l[i+len(key):])
+		if len(v) < 2 || v[0] != '"' && v[0] != '\'' {
+			continue
+		}
+		end := strings.IndexByte(v[1:], v[0])
+		if end < 0 {
+			continue
+		}
+		u := v[1 : 1+end]
+		if !strings.Contains(u, "://") && !strings.HasPrefix(u, "git@") && !strings.Contains(u, "#{") {
+			return fmt.Sprintf("installs a gem from a git repository in the project (%s)", u)
+		}
+	}
+	return ""
+}
+
+// applyBundleConfig reads the app's .bundle/config (BUNDLE_PATH, BUNDLE_DEPLOYMENT,
+// BUNDLE_FROZEN), which settles where the gems go and whether the lock may change.
+func applyBundleConfig(in *Install, cfg string) {
+	vals := map[string]string{}
+	for _, l := range strings.Split(cfg, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(strings.TrimRight(l, "\r")), ":")
+		if ok {
+			vals[strings.TrimSpace(k)] = strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	truth := func(k string) bool { v, ok := vals[k]; return ok && v != "" && !isFalse(v) }
+	if truth("BUNDLE_FROZEN") || truth("BUNDLE_DEPLOYMENT") {
+		in.Rewrites = nil
+	}
+	gems := vals["BUNDLE_PATH"]
+	if gems == "" && truth("BUNDLE_DEPLOYMENT") {
+		gems = "vendor/bundle"
+	}
+	if gems != "" && !path.IsAbs(gems) && !slices.Contains(in.Outputs, gems) {
+		in.Outputs = append(in.Outputs, gems)
+	}
+}
+
+// withoutGroups returns c without the group names after --without and --with, which take
+// several words (bundle install --without development test).
+func withoutGroups(c *Cmd) *Cmd {
+	out := &Cmd{Env: c.Env}
+	skip := false
+	for i, a := range c.Args {
+		if c.Lit[i] && (a == "--without" || a == "--with") {
+			skip = true
+			continue
+		}
+		if skip && c.Lit[i] && !strings.HasPrefix(a, "-") {
+			continue
+		}
+		skip = false
+		out.Args, out.Lit = append(out.Args, a), append(out.Lit, c.Lit[i])
+	}
+	return out
 }
 
 // rubyVersionFile reads `ruby file: ".ruby-version"` and `ruby File.read(".ruby-version").strip`.

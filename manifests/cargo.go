@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +27,9 @@ var Cargo = &Manager{
 		if c.Args[1] == "install" && !hasFlag(c, "--path") {
 			if ops, ok := operands(c, 2, cargoFlags); ok && len(ops) > 0 {
 				in.NeedsSource, in.Build = "", false                          // cargo install ripgrep: from the registry
-				in.Optional = []string{".cargo/config.toml", ".cargo/config"} // which may replace the registry
+				// .cargo/config may replace the registry; rustup picks the toolchain that
+				// builds the tool from a rust-toolchain file here or above.
+				in.Optional = slices.Concat([]string{".cargo/config.toml", ".cargo/config"}, upward("rust-toolchain.toml"), upward("rust-toolchain"))
 			}
 		}
 		if hasFlag(c, "--offline", "--frozen") || envTrue(c, "CARGO_NET_OFFLINE") {

@@ -1,6 +1,8 @@
 package manifests
 
 import (
+	"bytes"
+	"encoding/xml"
 	"path"
 	"strings"
 )
@@ -50,6 +52,17 @@ var Maven = &Manager{
 				}
 			}
 		}
+		for i, a := range c.Args {
+			if !c.Lit[i] {
+				continue
+			}
+			if home, ok := strings.CutPrefix(a, "-Duser.home="); ok {
+				repo, set = path.Join(home, ".m2/repository"), true
+			}
+			if (a == "-s" || a == "--settings") && i+1 < len(c.Args) && c.Args[i+1] == "/usr/share/maven/ref/settings-docker.xml" {
+				repo, set = "/usr/share/maven/ref/repository", true // the maven image's settings-docker.xml
+			}
+		}
 		if set {
 			if !path.IsAbs(repo) {
 				in.NoCache = "its local repository (" + repo + ") is not an absolute path"
@@ -72,6 +85,7 @@ var Maven = &Manager{
 			}
 		}
 		files = append(files, upward(".mvn/maven.config")...)
+		files = append(files, upward(".mvn/jvm.config")...)
 		for _, f := range files {
 			data, err := read.Read(f)
 			if err != nil {
@@ -79,13 +93,30 @@ var Maven = &Manager{
 			}
 			text := string(data)
 			words := strings.Fields(text)
+			if f == "/usr/share/maven/ref/settings-docker.xml" {
+				continue // its repository is followed in Recognize
+			}
 			if strings.Contains(text, "<offline>true</offline>") || offlineFlag(text, strings.HasSuffix(f, "maven.config")) {
 				in.NoCache = f + " runs Maven offline, from a repository an earlier step left in the image"
 				return
 			}
-			if _, ok := repoLocal(words); ok || strings.Contains(text, "<localRepository>") {
+			if _, ok := repoLocal(words); ok || strings.Contains(text, "<localRepository>") || strings.Contains(text, "-Duser.home=") {
 				in.NoCache = f + " sets the local repository"
 				return
+			}
+		}
+		pom := "pom.xml"
+		for _, f := range []string{"-f", "--file"} {
+			if v, ok := flagValue(in.Cmd, f); ok {
+				pom = v
+				if !strings.HasSuffix(pom, ".xml") {
+					pom = path.Join(pom, "pom.xml")
+				}
+			}
+		}
+		if data, err := read.Read(pom); err == nil {
+			if v := changingPOMVersion(data); v != "" {
+				in.NoCache = pom + " asks for a changing version (" + v + "): from a kept repository Maven would reuse what it resolved up to a day before"
 			}
 		}
 	},
@@ -93,6 +124,58 @@ var Maven = &Manager{
 		return []CacheDir{{Path: homeDir(".m2/repository"), Persistent: true, Beside: true, Locked: true}}
 	},
 	Runtime: &Runtime{Images: []string{"maven"}, Commands: []string{"mvn", "mvnw"}},
+}
+
+// changingPOMVersion returns a dependency, plugin or parent version of a POM that
+// resolves anew over time (1.2-SNAPSHOT, a range such as [1.0,2.0), LATEST, RELEASE), or
+// a property holding a SNAPSHOT, or "". The project's own version does not count.
+func changingPOMVersion(data []byte) string {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	var stack []string
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			stack = append(stack, t.Name.Local)
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case xml.CharData:
+			if len(stack) < 2 {
+				continue
+			}
+			v := strings.TrimSpace(string(t))
+			leaf, parent := stack[len(stack)-1], stack[len(stack)-2]
+			changing := strings.HasSuffix(v, "-SNAPSHOT") || strings.HasPrefix(v, "[") || strings.HasPrefix(v, "(") || v == "LATEST" || v == "RELEASE"
+			switch {
+			case leaf == "version" && (parent == "dependency" || parent == "plugin" || parent == "parent" || parent == "extension") && changing:
+				return v
+			case parent == "properties" && strings.HasSuffix(v, "-SNAPSHOT"):
+				return v
+			}
+		}
+	}
+}
+
+// changingGradleVersion returns a dynamic or changing dependency version of a Gradle build
+// script (1.+, latest.release, 2.0-SNAPSHOT), or "".
+func changingGradleVersion(data []byte) string {
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "//") {
+			continue
+		}
+		for _, m := range []string{"-SNAPSHOT", "latest.", "+\"", "+'", ".+)", "changing = true", "isChanging = true"} {
+			if strings.Contains(l, m) {
+				return l
+			}
+		}
+	}
+	return ""
 }
 
 // repoLocal finds -Dmaven.repo.local=DIR in words.
@@ -157,10 +240,30 @@ var Gradle = &Manager{
 		return in, true
 	},
 	Caches: func(env Lookup) []CacheDir {
+		if opts, ok := env("GRADLE_OPTS"); ok {
+			for _, w := range strings.Fields(opts) {
+				if d, ok := strings.CutPrefix(w, "-Dgradle.user.home="); ok && path.IsAbs(d) {
+					return []CacheDir{{Path: path.Join(d, "caches"), Persistent: true, Locked: true}}
+				}
+			}
+		}
 		if d, ok := envDir(env, "GRADLE_USER_HOME"); ok {
 			return []CacheDir{{Path: path.Join(d, "caches"), Persistent: true, Locked: true}}
 		}
 		return []CacheDir{{Path: homeDir(".gradle/caches"), Persistent: true, Beside: true, Locked: true}}
+	},
+	Follow: func(in *Install, read Reader) {
+		if in.NoCache != "" {
+			return
+		}
+		for _, f := range []string{"build.gradle", "build.gradle.kts", "gradle/libs.versions.toml"} {
+			if data, err := read.Read(f); err == nil {
+				if v := changingGradleVersion(data); v != "" {
+					in.NoCache = f + " asks for a changing version (" + v + "): from kept caches Gradle would reuse what it resolved up to a day before"
+					return
+				}
+			}
+		}
 	},
 	Runtime: &Runtime{Images: []string{"gradle"}, Commands: []string{"gradle", "gradlew"}},
 }

@@ -389,7 +389,14 @@ func Configures(cmd *Cmd) bool {
 	}
 	if name == "bundle" {
 		// bundle config set writes the app's .bundle/config when run in a project, unless
-		// --global or BUNDLE_APP_CONFIG sends it elsewhere.
+		// --global or BUNDLE_APP_CONFIG sends it elsewhere; settings that decide where
+		// the gems go or which files count are more than configuration.
+		for _, a := range cmd.Args[2:] {
+			switch strings.TrimPrefix(strings.ToLower(a), "bundle_") {
+			case "path", "deployment", "app_config", "gemfile", "bin", "system", "cache_path", "cache_all":
+				return false
+			}
+		}
 		_, app := cmd.lookup("BUNDLE_APP_CONFIG")
 		return (app || hasFlag(cmd, "--global")) && !hasFlag(cmd, "--local")
 	}

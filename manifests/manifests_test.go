@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -61,7 +62,8 @@ func TestRecognize(t *testing.T) {
 		{"bundle check", "bundler", "Gemfile", "", 0},
 		{"bundle exec rails assets:precompile", "", "", "", 0},
 		{"bundle config set --local without development", "", "", "", 0},
-		{"bundle install --gemfile gems/Gemfile.ci", "bundler", "gems/Gemfile.ci", "", 0},
+		{"bundle install --gemfile gems/Gemfile.ci", "bundler", "", "reads and writes beside it", 0},
+		{"bundle install --without development test --jobs 4", "bundler", "Gemfile", "", 0},
 		{"bundle install rails", "bundler", "", "not an install of the Gemfile", 0},
 		{"gem install bundler -v 2.5.9 --no-document", "bundler", "", "", 0},
 		{"gem install ./pkg/acme-1.0.gem", "bundler", "", "from the source", 0},
@@ -158,7 +160,25 @@ func TestFollow(t *testing.T) {
 		}, "Gemfile", "local path"},
 		{"bundler_eval_gemfile", "bundle install", map[string]string{
 			"Gemfile": "eval_gemfile \"Gemfile.shared\"\n",
-		}, "Gemfile", "runs eval_gemfile"},
+		}, "Gemfile", "does not read"},
+		{"bundler_read_file", "bundle install", map[string]string{
+			"Gemfile": "source \"https://rubygems.org\"\ninstance_eval Bundler.read_file(\"Gemfile.common\")\n",
+		}, "Gemfile", "does not read"},
+		{"bundler_yaml_in_gem_line", "bundle install", map[string]string{
+			"Gemfile": "gem \"x\", YAML.load_file(\"v.yml\")[\"x\"]\n",
+		}, "Gemfile", "reads the project"},
+		{"bundler_eval_no_space", "bundle install", map[string]string{
+			"Gemfile": "eval_gemfile\"Gemfile.common\"\n",
+		}, "Gemfile", "does not read"},
+		{"bundler_local_git", "bundle install", map[string]string{
+			"Gemfile": "gem \"core\", git: \"engines/core.git\"\n",
+		}, "Gemfile", "git repository in the project"},
+		{"bundler_multiline_gem", "bundle install --frozen", map[string]string{
+			"Gemfile": "gem \"rails\",\n  \"~> 7.1\",\n  require: false\ngroup :test do\n  gem \"rspec\"\nend\n", "Gemfile.lock": "GEM\n",
+		}, "Gemfile", ""},
+		{"bundler_host_vendor_bundle", "bundle install --frozen", map[string]string{
+			"Gemfile": "gem \"x\"\n", "vendor/bundle": "",
+		}, "Gemfile", "configured elsewhere"},
 		{"bundler_lock_path_section", "bundle install", map[string]string{
 			"Gemfile": "gem \"x\"\n", "Gemfile.lock": "PATH\n  remote: vendor/x\n  specs:\n    x (1.0)\n\nGEM\n",
 		}, "Gemfile", "local paths (PATH)"},
@@ -781,6 +801,15 @@ func TestMavenGradleCaches(t *testing.T) {
 		{"mvn -s ci/settings.xml package", nil, map[string]string{"ci/settings.xml": "<settings><localRepository>/r</localRepository></settings>"}, "", "sets the local repository"},
 		{"mvn package", nil, map[string]string{".mvn/maven.config": "-o\n-B\n"}, "", "offline"},
 		{"mvn package", nil, map[string]string{"~/.m2/settings.xml": "<settings><mirrors/></settings>"}, "", ""},
+		{"mvn -Duser.home=/var/maven package", nil, nil, "/var/maven/.m2/repository", ""},
+		{"mvn -s /usr/share/maven/ref/settings-docker.xml package", nil, nil, "/usr/share/maven/ref/repository", ""},
+		{"mvn package", nil, map[string]string{".mvn/jvm.config": "-Xmx2g -Dmaven.repo.local=/r\n"}, "", "sets the local repository"},
+		{"mvn package", nil, map[string]string{"pom.xml": "<project><version>1.0-SNAPSHOT</version><dependencies><dependency><artifactId>a</artifactId><version>2.1</version></dependency></dependencies></project>"}, "", ""},
+		{"mvn package", nil, map[string]string{"pom.xml": "<project><dependencies><dependency><artifactId>a</artifactId><version>2.1-SNAPSHOT</version></dependency></dependencies></project>"}, "", "changing version (2.1-SNAPSHOT)"},
+		{"mvn -f api/pom.xml package", nil, map[string]string{"api/pom.xml": "<project><dependencies><dependency><version>[1.0,2.0)</version></dependency></dependencies></project>"}, "", "changing version ([1.0,2.0))"},
+		{"mvn package", nil, map[string]string{"pom.xml": "<project><properties><lib.version>3.0-SNAPSHOT</lib.version></properties></project>"}, "", "changing version"},
+		{"gradle build --no-daemon", nil, map[string]string{"build.gradle.kts": "dependencies {\n  implementation(\"com.acme:lib:1.+\")\n}\n"}, "", "changing version"},
+		{"gradle build --no-daemon", nil, map[string]string{"build.gradle": "dependencies {\n  implementation 'org.slf4j:slf4j-api:2.0.13'\n}\n"}, "", ""},
 		{"gradle build --no-daemon", nil, nil, "", ""},
 		{"./gradlew build --offline", nil, nil, "", "offline"},
 		{"./gradlew -g /gh build", nil, nil, "/gh/caches", ""},
@@ -808,6 +837,9 @@ func TestMavenGradleCaches(t *testing.T) {
 	}
 	if d := Gradle.Caches(func(k string) (string, bool) { return "/home/gradle/.gradle", k == "GRADLE_USER_HOME" }); d[0].Path != "/home/gradle/.gradle/caches" || !d[0].Persistent {
 		t.Errorf("GRADLE_USER_HOME: %+v", d)
+	}
+	if d := Gradle.Caches(func(k string) (string, bool) { return "-Xmx1g -Dgradle.user.home=/gh", k == "GRADLE_OPTS" }); d[0].Path != "/gh/caches" {
+		t.Errorf("GRADLE_OPTS: %+v", d)
 	}
 }
 
@@ -837,11 +869,30 @@ func TestCargo(t *testing.T) {
 			t.Errorf("%s: NoCache %q, want %q", tt.cmd, in.NoCache, tt.noCache)
 		}
 	}
+	if in, _ := Recognize(cmdOf("cargo install cargo-auditable --locked", nil)); !slices.Contains(in.Optional, "rust-toolchain.toml") {
+		t.Errorf("cargo install reads %v, not rust-toolchain.toml", in.Optional)
+	}
 	if _, ok := Recognize(cmdOf("cargo --version", nil)); ok {
 		t.Error("cargo --version recognized")
 	}
 	d := Cargo.Caches(func(k string) (string, bool) { return "/usr/local/cargo", k == "CARGO_HOME" })
 	if len(d) != 2 || d[0].Path != "/usr/local/cargo/registry" || d[1].Path != "/usr/local/cargo/git" {
 		t.Errorf("CARGO_HOME caches: %+v", d)
+	}
+}
+
+func TestBundleConfigFile(t *testing.T) {
+	in, _ := Recognize(cmdOf("bundle install", nil))
+	Bundler.Follow(in, reader(map[string]string{
+		"Gemfile":        "gem \"x\"\n",
+		".bundle/config": "---\nBUNDLE_PATH: \"vendor/bundle\"\nBUNDLE_DEPLOYMENT: \"true\"\n",
+		"vendor/bundle":  "",
+	}))
+	if in.NeedsSource != "" || !slices.Contains(in.Outputs, "vendor/bundle") || len(in.Rewrites) > 0 {
+		t.Errorf("NeedsSource %q, outputs %v, rewrites %v: want vendor/bundle as an output of a frozen install", in.NeedsSource, in.Outputs, in.Rewrites)
+	}
+	c := cmdOf("bundle config set path vendor/bundle", map[string]string{"BUNDLE_APP_CONFIG": "/usr/local/bundle"})
+	if Configures(c) {
+		t.Error("bundle config set path counts as configuration only")
 	}
 }

@@ -369,7 +369,13 @@ func firstWord(s string) string {
 // baseImageEnv returns environment variables that well-known base images set and that
 // move a cache (the golang image's GOPATH=/go).
 func baseImageEnv(image string) map[string]string {
-	switch officialName(image) {
+	name := officialName(image)
+	for _, p := range []string{"lukemathwalker/cargo-chef", "rustlang/rust", "docker.io/lukemathwalker/cargo-chef", "docker.io/rustlang/rust"} {
+		if strings.HasPrefix(image, p+":") || image == p {
+			name = "rust" // images built on the official rust image keep its CARGO_HOME
+		}
+	}
+	switch name {
 	case "golang":
 		return map[string]string{"GOPATH": "/go"}
 	case "rust":
