@@ -179,7 +179,9 @@ func gemfileReads(src string) ([]string, string) {
 		}
 		if !cont {
 			first := l
-			if i := strings.IndexFunc(l, func(r rune) bool { return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') }); i > 0 {
+			if i := strings.IndexFunc(l, func(r rune) bool {
+				return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+			}); i > 0 {
 				first = l[:i]
 			} else if i == 0 {
 				first = l[:1]

@@ -26,7 +26,7 @@ var Cargo = &Manager{
 		in := &Install{NeedsSource: "cargo " + c.Args[1] + " reads the crate's source", Build: true}
 		if c.Args[1] == "install" && !hasFlag(c, "--path") {
 			if ops, ok := operands(c, 2, cargoFlags); ok && len(ops) > 0 {
-				in.NeedsSource, in.Build = "", false                          // cargo install ripgrep: from the registry
+				in.NeedsSource, in.Build = "", false // cargo install ripgrep: from the registry
 				// .cargo/config may replace the registry; rustup picks the toolchain that
 				// builds the tool from a rust-toolchain file here or above.
 				in.Optional = slices.Concat([]string{".cargo/config.toml", ".cargo/config"}, upward("rust-toolchain.toml"), upward("rust-toolchain"))
