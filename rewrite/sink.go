@@ -233,8 +233,22 @@ loop:
 		case "env", "arg", "label", "expose", "user", "stopsignal", "healthcheck", "cmd", "entrypoint", "shell", "maintainer":
 			continue
 		case "workdir":
-			if path.IsAbs(ci.dest) && isRoot(J.State.User) {
+			wd := J.State.Workdir // the folder WORKDIR makes
+			if w, ok := J.Cmd.(*instructions.WorkdirCommand); ok {
+				wd = resolve(J.State.Workdir, w.Path)
+			}
+			owned := false // COPY --chown/--chmod creates missing folders of its destination with that owner
+			for _, fl := range ci.flags {
+				owned = owned || strings.HasPrefix(fl, "--chown") || strings.HasPrefix(fl, "--chmod")
+			}
+			overlap := strings.Contains(wd, "$") || under(wd, ci.abs) || under(ci.abs, wd)
+			if path.IsAbs(ci.dest) && isRoot(J.State.User) && !(owned && overlap) {
 				continue // the copy's destination does not depend on it; root creates the folder as COPY would
+			}
+			if owned && path.IsAbs(ci.dest) {
+				blocked = J
+				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s owned by root, where %s creates it with its own owner", J.Line(), wd, ci.text)
+				break loop
 			}
 			blocked = J
 			blockReason = fmt.Sprintf("WORKDIR on line %d comes first, and %s would then land in its folder", J.Line(), ci.text)
@@ -243,7 +257,7 @@ loop:
 				if img, ok := strings.CutPrefix(J.State.User, baseUserMark); ok {
 					who = "the user of " + img
 				}
-				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s as %s, where COPY creates it as root", J.Line(), J.State.Workdir, who)
+				blockReason = fmt.Sprintf("WORKDIR on line %d would create %s as %s, where COPY creates it as root", J.Line(), wd, who)
 			}
 			break loop
 		case "run":
