@@ -101,6 +101,10 @@ type Install struct {
 	Inputs []string
 	// Optional are files the install reads when they exist (.npmrc, .yarnrc).
 	Optional []string
+	// Folders are folders the install reads (a local package index, pip --find-links),
+	// relative to its working directory or absolute: one that the source copy writes
+	// means the install reads the source.
+	Folders []string
 	// NeedsSource, when set, says why the install reads the project's source and so
 	// cannot run before it is copied ("pip install . builds the project from the source").
 	NeedsSource string

@@ -379,9 +379,37 @@ func TestPipEnvironment(t *testing.T) {
 	if !ok || strings.Join(in.Inputs, " ") != "requirements.txt constraints/prod.txt /app/pip.ini" {
 		t.Fatalf("inputs %v, want the requirements, PIP_CONSTRAINT and PIP_CONFIG_FILE", in.Inputs)
 	}
-	in, _ = Recognize(cmdOf("pip install -r requirements.txt", map[string]string{"PIP_FIND_LINKS": "/app/wheels"}))
-	if !strings.Contains(in.NeedsSource, "PIP_FIND_LINKS") {
-		t.Errorf("PIP_FIND_LINKS to a folder must read the source, got %q", in.NeedsSource)
+	for _, tt := range []struct {
+		cmd     string
+		env     map[string]string
+		folders string
+	}{
+		{"pip install -r requirements.txt", map[string]string{"PIP_FIND_LINKS": "/app/wheels https://x.example/simple"}, "/app/wheels"},
+		{"pip install -r requirements.txt", map[string]string{"PIP_INDEX_URL": "file:///app/pypi/simple"}, "/app/pypi/simple"},
+		{"pip install -i file:///pypi/simple --extra-index-url https://pypi.org/simple x", nil, "/pypi/simple"},
+		{"pip install -f ./wheels x", nil, "./wheels"},
+		{"pip install --index-url https://pypi.org/simple x", nil, ""},
+	} {
+		in, _ = Recognize(cmdOf(tt.cmd, tt.env))
+		if got := strings.Join(in.Folders, " "); got != tt.folders || in.NeedsSource != "" {
+			t.Errorf("%s %v: folders %q (NeedsSource %q), want %q", tt.cmd, tt.env, got, in.NeedsSource, tt.folders)
+		}
+	}
+	in, _ = Recognize(cmdOf("pip install --cert certs/ca.pem -r r.txt", map[string]string{"REQUESTS_CA_BUNDLE": "/app/ca.pem"}))
+	if got := strings.Join(in.Inputs, " "); got != "certs/ca.pem r.txt /app/ca.pem" {
+		t.Errorf("certificates: inputs %q", got)
+	}
+	in, _ = Recognize(cmdOf("pip install --user -r r.txt", map[string]string{"PYTHONUSERBASE": "/app/pydeps"}))
+	if got := strings.Join(in.Outputs, " "); got != "/app/pydeps" {
+		t.Errorf("PYTHONUSERBASE: outputs %q", got)
+	}
+	if d := Pip.Caches(func(k string) (string, bool) { return ".cache/pip", k == "PIP_CACHE_DIR" }); len(d) != 0 {
+		t.Errorf("a relative PIP_CACHE_DIR gets a mount at %v", d)
+	}
+	in, _ = Recognize(cmdOf("pip install -r r.txt", nil))
+	Pip.Follow(in, reader(map[string]string{"r.txt": "x\n", "/etc/pip.conf": "[global]\nno-index = true\nfind-links = /app/vendor/wheels\n[install]\nconstraint = /app/constraints/prod.txt\n"}))
+	if strings.Join(in.Folders, " ") != "/app/vendor/wheels" || !slices.Contains(in.Inputs, "/app/constraints/prod.txt") {
+		t.Errorf("pip.conf: folders %v, inputs %v", in.Folders, in.Inputs)
 	}
 	in, _ = Recognize(cmdOf("npm install", nil))
 	if strings.Join(in.Rewrites, " ") != "package-lock.json npm-shrinkwrap.json" {
@@ -489,7 +517,7 @@ func TestPipLocalRequirements(t *testing.T) {
 		{[]string{"pip", "install", "mylib", "@", "file:///app/libs/mylib"}, nil, "reads the source"},
 		{[]string{"pip", "install", "file:./libs/mylib"}, nil, "reads the source"},
 		{[]string{"pip", "install", "mylib @ git+file:///app/vendor/mylib.git"}, nil, "reads the source"},
-		{[]string{"pip", "install", "-f", "file:///app/wheels", "acme"}, nil, "reads a local folder"},
+		{[]string{"pip", "install", "-f", "file:///app/wheels", "acme"}, nil, ""}, // a folder: judged against the copy
 		// Packages with extras, URLs and VCS references read nothing of the context.
 		{[]string{"pip", "install", "uvicorn[standard]==0.30.6", "fastapi[all]"}, nil, ""},
 		{[]string{"pip", "install", "pkg @ https://example.org/pkg-1.0.tar.gz"}, nil, ""},

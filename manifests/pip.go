@@ -20,6 +20,11 @@ var Pip = &Manager{
 		followRequirements(in, read)
 	},
 	Caches: func(env Lookup) []CacheDir {
+		for _, name := range []string{"PIP_CACHE_DIR", "XDG_CACHE_HOME"} {
+			if v, ok := env(name); ok && v != "" && !path.IsAbs(v) {
+				return nil // relative to each step's folder: no one place to mount
+			}
+		}
 		if d, ok := envDir(env, "PIP_CACHE_DIR"); ok {
 			return []CacheDir{{Path: d}}
 		}
@@ -136,14 +141,18 @@ func pipInstall(c *Cmd, off int, spec flagSpec, uv bool) (*Install, bool) {
 			if !isRemoteURL(w.val) {
 				in.NeedsSource = fmt.Sprintf("pip install -e %s reads the source", w.val)
 			}
-		case "-f", "--find-links":
-			if !isRemoteURL(w.val) {
-				in.NeedsSource = fmt.Sprintf("pip --find-links %s reads a local folder", w.val)
-			}
+		case "-f", "--find-links", "-i", "--index-url", "--extra-index-url", "--index", "--default-index":
+			localFolder(in, w.val)
+		case "--cert", "--client-cert":
+			in.Inputs = append(in.Inputs, w.val) // a certificate the copy may bring
 		case "-t", "--target", "--prefix", "--root", "-w", "--wheel-dir", "-d", "--dest":
 			in.Outputs = append(in.Outputs, w.val)
 		case "--user":
-			in.Outputs = append(in.Outputs, "~/.local")
+			base := "~/.local"
+			if v, ok := c.lookup("PYTHONUSERBASE"); ok && v != "" {
+				base = v
+			}
+			in.Outputs = append(in.Outputs, base)
 		case "--no-cache-dir", "--no-cache-di", "--no-cache-d", "--no-cache-", "--no-cache", "--no-cach", "--no-cac", "--no-ca":
 			in.Defeats = append(in.Defeats, off+w.i) // pip takes any unambiguous prefix
 		case "--cache-dir":
@@ -170,15 +179,38 @@ func pipInstall(c *Cmd, off int, spec flagSpec, uv bool) (*Install, bool) {
 	if v, ok := c.lookup("PIP_CONFIG_FILE"); ok && v != "" && v != os.DevNull {
 		in.Inputs = append(in.Inputs, v)
 	}
-	if v, ok := c.lookup("PIP_FIND_LINKS"); ok && v != "" && in.NeedsSource == "" {
-		for _, f := range strings.Fields(v) {
-			if !isRemoteURL(f) {
-				in.NeedsSource = "PIP_FIND_LINKS=" + v + " names a local folder"
-				break
+	locals := []string{"PIP_FIND_LINKS", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL"}
+	if uv {
+		locals = append(locals, "UV_FIND_LINKS", "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX")
+	}
+	for _, name := range locals {
+		if v, ok := c.lookup(name); ok && v != "" {
+			for _, f := range strings.Fields(v) {
+				if _, u, named := strings.Cut(f, "="); named && uv && strings.Contains(u, "/") {
+					f = u // UV_INDEX="name=url"
+				}
+				localFolder(in, f)
 			}
 		}
 	}
+	// Certificates the install reads; one under the copy's destination comes from the source.
+	for _, name := range []string{"PIP_CERT", "PIP_CLIENT_CERT", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "UV_CERT", "CURL_CA_BUNDLE"} {
+		if v, ok := c.lookup(name); ok && v != "" {
+			in.Inputs = append(in.Inputs, v)
+		}
+	}
 	return in, true
+}
+
+// localFolder adds the folder a --find-links or --index-url value names, when it is not a
+// remote URL ("./wheels", "file:///app/pypi/simple").
+func localFolder(in *Install, v string) {
+	if v == "" || isRemoteURL(v) {
+		return
+	}
+	if f, ok := requirementFile(v); ok && !slices.Contains(in.Folders, f) {
+		in.Folders = append(in.Folders, f)
+	}
 }
 
 // requirementFile returns the file a -r or -c value names, or false for a remote URL, which
@@ -305,7 +337,7 @@ func followRequirements(in *Install, read Reader) {
 			if len(fields) > 1 {
 				val = fields[1]
 			}
-			for _, p := range []string{"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links"} {
+			for _, p := range []string{"-r", "--requirement", "-c", "--constraint", "-e", "--editable", "-f", "--find-links", "-i", "--index-url", "--extra-index-url"} {
 				if f == p && val != "" {
 					break
 				}
@@ -320,7 +352,7 @@ func followRequirements(in *Install, read Reader) {
 				if file, ok := requirementFile(val); ok {
 					queue = append(queue, rel(file))
 				}
-			case "-e", "--editable", "-f", "--find-links":
+			case "-e", "--editable", "-f", "--find-links", "-i", "--index-url", "--extra-index-url":
 				if val != "" && !isRemoteURL(val) && in.NeedsSource == "" {
 					in.NeedsSource = fmt.Sprintf("%s line %d names a local path (%s %s)", name, l.line, f, val)
 				}
@@ -426,6 +458,30 @@ func pipConfig(in *Install, read Reader) {
 			if _, ok := configValue(data, key); ok {
 				in.NoCache = f + " sets " + key + ", which switches pip's cache off"
 				return
+			}
+		}
+	}
+	// Options that name files or folders: a folder of wheels or an index under the copy's
+	// destination comes from the source; files (constraints, certificates) are read first.
+	for _, f := range files {
+		data, err := read.Read(f)
+		if err != nil {
+			continue
+		}
+		for _, key := range []string{"find-links", "find_links", "index-url", "index_url", "extra-index-url", "extra_index_url"} {
+			if v, ok := configValue(data, key); ok {
+				for _, u := range strings.Fields(v) {
+					localFolder(in, u)
+				}
+			}
+		}
+		for _, key := range []string{"constraint", "requirement", "cert", "client-cert", "client_cert"} {
+			if v, ok := configValue(data, key); ok {
+				for _, u := range strings.Fields(v) {
+					if file, ok := requirementFile(u); ok {
+						in.Inputs = append(in.Inputs, file)
+					}
+				}
 			}
 		}
 	}

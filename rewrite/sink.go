@@ -184,7 +184,7 @@ func (p *Pass) plans() []*sinkPlan {
 			if ci == nil && stage[i].copyWhy != "" && declined == nil {
 				declined = p.declineCopy(stage, i)
 			}
-			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
+			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.folderInput(stage[i+1:], ci) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
 			if p.missingSource(ci) {
@@ -339,6 +339,28 @@ loop:
 		}
 	}
 	return sp
+}
+
+// folderInput reports whether the copy writes inside a folder that a later install of the
+// stage reads (COPY pypi /pypi for PIP_INDEX_URL=file:///pypi/simple): it is the install's
+// input, already before it.
+func (p *Pass) folderInput(later []*Instr, ci *copyInfo) bool {
+	for _, k := range later {
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if e.install == nil || len(e.install.Folders) == 0 {
+				continue
+			}
+			cwd := p.File.installDir(k, e.install)
+			for _, dir := range p.File.followed(p.Context, k, e.install, cwd).Folders {
+				img := resolve(cwd, dir)
+				if under(ci.abs, img) || under(img, ci.abs) && len(ci.sources) == 1 && ci.sources[0] != "." {
+					return true // COPY pypi /pypi: the folder, or a folder holding it
+				}
+			}
+		}
+	}
+	return false
 }
 
 // declineCopy makes a declined plan for a copy cachefix cannot read (a variable in it),
@@ -972,6 +994,12 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 				return fmt.Sprintf("%s names %s, a folder, where it reads a file", e.label(), c), nil, nil, true
 			}
 			needed = append(needed, c)
+		}
+		for _, dir := range in.Folders {
+			img := resolve(cwd, dir)
+			if _, ok := p.source(ci, img); ok || under(ci.abs, img) {
+				return fmt.Sprintf("%s reads the folder %s, which %s writes", e.label(), img, ci.text), nil, nil, true
+			}
 		}
 		for _, name := range in.Optional {
 			if c, ok := p.source(ci, resolve(cwd, name)); ok {
