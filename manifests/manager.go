@@ -323,7 +323,7 @@ func tomlOrYAMLKey(data []byte, key string) bool {
 // tomlTable returns the lines of TOML table name ("tool.poetry"), without comments.
 func tomlTable(data []byte, name string) []string {
 	var out []string
-	in := false
+	in := name == "" // "" is the top level, before any table
 	for _, l := range strings.Split(string(data), "\n") {
 		l = strings.TrimSpace(strings.TrimRight(l, "\r"))
 		if strings.HasPrefix(l, "[") {

@@ -403,6 +403,23 @@ func TestPipEnvironment(t *testing.T) {
 	if got := strings.Join(in.Outputs, " "); got != "/app/pydeps" {
 		t.Errorf("PYTHONUSERBASE: outputs %q", got)
 	}
+	for _, tt := range []struct {
+		cmd     string
+		env     map[string]string
+		outputs string
+	}{
+		{"pip install -r r.txt", map[string]string{"PATH": "/app/.venv/bin:/usr/local/bin:/usr/bin"}, "/app/.venv"},
+		{"pip install -r r.txt", map[string]string{"PATH": "/root/.local/bin:/usr/local/bin"}, ""},
+		{"pip install -r r.txt", map[string]string{"VIRTUAL_ENV": "/opt/venv"}, "/opt/venv"},
+		{".venv/bin/pip install -r r.txt", nil, ".venv"},
+		{"/app/.venv/bin/python -m pip install -r r.txt", nil, "/app/.venv"},
+		{"pip install --target ./deps -r r.txt", map[string]string{"VIRTUAL_ENV": "/opt/venv"}, "./deps"},
+	} {
+		in, _ := Recognize(cmdOf(tt.cmd, tt.env))
+		if got := strings.Join(in.Outputs, " "); got != tt.outputs {
+			t.Errorf("%s %v: outputs %q, want %q", tt.cmd, tt.env, got, tt.outputs)
+		}
+	}
 	if d := Pip.Caches(func(k string) (string, bool) { return ".cache/pip", k == "PIP_CACHE_DIR" }); len(d) != 0 {
 		t.Errorf("a relative PIP_CACHE_DIR gets a mount at %v", d)
 	}
@@ -923,4 +940,22 @@ func TestBundleConfigFile(t *testing.T) {
 	if Configures(c) {
 		t.Error("bundle config set path counts as configuration only")
 	}
+}
+
+func TestPythonProjectPlaces(t *testing.T) {
+	in, _ := Recognize(cmdOf("poetry install --no-root", nil))
+	Poetry.Follow(in, reader(map[string]string{"pyproject.toml": "[tool.poetry]\nname = \"x\"\n", "poetry.toml": "[virtualenvs]\nin-project = true\n"}))
+	if !slices.Contains(in.Outputs, ".venv") {
+		t.Errorf("poetry.toml in-project: outputs %v", in.Outputs)
+	}
+	in, _ = Recognize(cmdOf("poetry install --no-root", map[string]string{"POETRY_VIRTUALENVS_IN_PROJECT": "false"}))
+	Poetry.Follow(in, reader(map[string]string{"pyproject.toml": "[tool.poetry]\n", "poetry.toml": "virtualenvs.in-project = true\n"}))
+	if slices.Contains(in.Outputs, ".venv") {
+		t.Errorf("POETRY_VIRTUALENVS_IN_PROJECT=false wins over poetry.toml: outputs %v", in.Outputs)
+	}
+	in, _ = Recognize(cmdOf("pipenv install --system --deploy", map[string]string{"PIPENV_PIPFILE": "/app/deploy/Pipfile"}))
+	if strings.Join(in.Inputs, " ") != "/app/deploy/Pipfile" || strings.Join(in.Optional, " ") != "/app/deploy/Pipfile.lock" {
+		t.Errorf("PIPENV_PIPFILE: inputs %v, optional %v", in.Inputs, in.Optional)
+	}
+	Pipenv.Follow(&Install{NeedsSource: "its arguments are not all literal"}, reader(nil)) // no inputs: must not panic
 }

@@ -95,7 +95,52 @@ func recognizePip(orig *Cmd) (*Install, bool) {
 	default:
 		return nil, false
 	}
-	return pipInstall(c, len(orig.Args)-len(c.Args), pipFlags, false)
+	in, ok := pipInstall(c, len(orig.Args)-len(c.Args), pipFlags, false)
+	if ok && c.Args[1] == "install" && !slices.ContainsFunc(in.Outputs, func(o string) bool { return o != "" }) {
+		in.Outputs = append(in.Outputs, pythonEnvs(orig)...)
+	}
+	return in, ok
+}
+
+// pythonEnvs lists the environments a pip install may write into besides the system's: the
+// one its executable belongs to (.venv/bin/pip, /app/.venv/bin/python -m pip), VIRTUAL_ENV,
+// and the parent of every bin folder PATH lists before the system's (ENV
+// PATH=/app/.venv/bin:$PATH after python -m venv /app/.venv).
+func pythonEnvs(c *Cmd) []string {
+	var out []string
+	add := func(bin string) {
+		if path.Base(bin) != "bin" {
+			return
+		}
+		if d := path.Dir(bin); !isSystemPrefix(d) && !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if c.Lit[0] && strings.Contains(c.Args[0], "/") {
+		add(path.Dir(c.Args[0]))
+	}
+	if v, ok := c.lookup("VIRTUAL_ENV"); ok && v != "" && !slices.Contains(out, v) {
+		out = append(out, v)
+	}
+	if v, ok := c.lookup("PATH"); ok {
+		for _, dir := range strings.Split(v, ":") {
+			if isSystemPrefix(path.Dir(dir)) {
+				break // the system's folders come next: the python found first is decided
+			}
+			if strings.Contains(strings.ToLower(path.Base(path.Dir(dir))), "env") {
+				add(dir) // /app/.venv/bin, /opt/venv/bin, /srv/env/bin
+			}
+		}
+	}
+	return out
+}
+
+func isSystemPrefix(d string) bool {
+	switch d {
+	case "/usr", "/usr/local", "/", ".", "":
+		return true
+	}
+	return false
 }
 
 // pipInstall reads the words of a pip command (c.Args[1] is install, wheel or download) or of

@@ -42,9 +42,22 @@ var Poetry = &Manager{
 	},
 	Follow: func(in *Install, read Reader) {
 		for _, f := range []string{"poetry.toml", "~/.config/pypoetry/config.toml"} {
-			if conf, err := read.Read(f); err == nil && in.NoCache == "" {
-				if _, ok := configValue(conf, "cache-dir"); ok {
-					in.NoCache = f + " sets poetry's cache-dir, which also holds its virtualenvs"
+			conf, err := read.Read(f)
+			if err != nil {
+				continue
+			}
+			if _, ok := configValue(conf, "cache-dir"); ok && in.NoCache == "" {
+				in.NoCache = f + " sets poetry's cache-dir, which also holds its virtualenvs"
+			}
+			// [virtualenvs] in-project = true: the environment is .venv in the project
+			// (POETRY_VIRTUALENVS_IN_PROJECT, when set, wins).
+			_, envSet := in.Cmd.lookup("POETRY_VIRTUALENVS_IN_PROJECT")
+			lines := append(tomlTable(conf, "virtualenvs"), tomlTable(conf, "")...)
+			for _, l := range lines {
+				k, v, ok := strings.Cut(l, "=")
+				k = strings.Trim(strings.TrimSpace(k), `"`)
+				if ok && (k == "in-project" || k == "virtualenvs.in-project") && strings.TrimSpace(v) == "true" && !envSet && !slices.Contains(in.Outputs, ".venv") {
+					in.Outputs = append(in.Outputs, ".venv")
 				}
 			}
 		}
@@ -95,22 +108,29 @@ var Pipenv = &Manager{
 		if !ok {
 			return &Install{NeedsSource: "its arguments are not all literal"}, true
 		}
-		in := &Install{Inputs: []string{"Pipfile"}, Optional: []string{"Pipfile.lock"}}
+		pipfile := "Pipfile"
+		if v, ok := c.lookup("PIPENV_PIPFILE"); ok && v != "" {
+			pipfile = v // the project is the Pipfile's folder
+		}
+		in := &Install{Inputs: []string{pipfile}, Optional: []string{pipfile + ".lock"}}
 		if !hasFlag(c, "--deploy", "--ignore-pipfile") && c.Args[1] == "install" {
-			in.Rewrites = []string{"Pipfile.lock"} // locks again when the lock is out of date
+			in.Rewrites = []string{pipfile + ".lock"} // locks again when the lock is out of date
 		}
 		if len(ops) > 0 {
 			in.NeedsSource = fmt.Sprintf("pipenv install %s changes the Pipfile", strings.Join(ops, " "))
 		}
 		if !hasFlag(c, "--system") {
 			if v, ok := c.lookup("PIPENV_VENV_IN_PROJECT"); ok && !isFalse(v) {
-				in.Outputs = append(in.Outputs, ".venv")
+				in.Outputs = append(in.Outputs, path.Join(path.Dir(pipfile), ".venv"))
 			}
 		}
 		return in, true
 	},
 	Follow: func(in *Install, read Reader) {
-		if data, err := read.Read("Pipfile"); err == nil {
+		if len(in.Inputs) == 0 {
+			return
+		}
+		if data, err := read.Read(in.Inputs[0]); err == nil {
 			if l := tomlLocalDep(data); l != "" {
 				in.NeedsSource = fmt.Sprintf("the Pipfile names a local path dependency (%s)", l)
 			}
