@@ -258,6 +258,12 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 					v := v
 					st.Env[k] = &v
 				}
+				if _, ok := st.Env["PATH"]; !ok {
+					// Every image sets PATH; the usual one lets ENV PATH=/app/.venv/bin:$PATH
+					// be read (which python a pip install runs in).
+					v := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+					st.Env["PATH"] = &v
+				}
 			}
 			st.Base = base
 			f.Windows[stage] = isWindowsImage(base) || (prevWindows(f, base))

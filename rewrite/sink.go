@@ -37,6 +37,7 @@ import (
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
+	"github.com/cachefix/cachefix/detect"
 	"github.com/cachefix/cachefix/manifests"
 )
 
@@ -598,7 +599,7 @@ func (ci *copyInfo) movable() bool {
 // from another stage (an image built from dependencies installed on the CI runner).
 func (p *Pass) siblingCopies(entry string) string {
 	present, _ := p.Context.Stat(entry)
-	if line, note := stagesNeeding(p.File, entry, present); line > 0 {
+	if line, note := stagesNeeding(p.File, p.Context, entry, present); line > 0 {
 		if note != "" {
 			return fmt.Sprintf("line %d (%s)", line, note)
 		}
@@ -613,7 +614,7 @@ func (p *Pass) siblingCopies(entry string) string {
 		if err != nil {
 			continue
 		}
-		if line, note := stagesNeeding(f, entry, present); line > 0 {
+		if line, note := stagesNeeding(f, p.Context, entry, present); line > 0 {
 			if note != "" {
 				return fmt.Sprintf("%s (line %d, %s)", filepath.Base(sib), line, note)
 			}
@@ -624,18 +625,24 @@ func (p *Pass) siblingCopies(entry string) string {
 }
 
 // stagesNeeding returns the line of the first instruction of f that needs entry from the
-// context (see siblingCopies), with a note on why when it does not name it, or 0.
-func stagesNeeding(f *File, entry string, present bool) (int, string) {
+// context (see siblingCopies), with a note on why when it does not name it, or 0: a copy
+// or bind mount that names it, or a copy of a folder holding it into a place that no later
+// install of the stage writes (so the image ships what the context holds there), or that
+// only an install adding to it writes when the context holds it.
+func stagesNeeding(f *File, ctx *detect.Context, entry string, present bool) (int, string) {
 	base := path.Base(entry)
 	for _, stage := range f.Stages {
-		installs, provided := false, false
+		provided := false
 		for _, in := range stage {
-			els, _ := f.elements(in)
-			for _, e := range els {
-				installs = installs || e.install != nil && len(e.install.Outputs) > 0
+			if run, ok := in.Cmd.(*instructions.RunCommand); ok {
+				for _, m := range instructions.GetMounts(run) {
+					src := path.Clean(strings.TrimPrefix(m.Source, "/"))
+					if m.Type == instructions.MountTypeBind && m.From == "" && (under(entry, src) || under(src, entry)) {
+						return in.Line(), "a bind mount of the context"
+					}
+				}
+				continue
 			}
-		}
-		for _, in := range stage {
 			if c, ok := in.Cmd.(*instructions.CopyCommand); ok && c.From != "" {
 				for _, s := range append(append([]string(nil), c.SourcePaths...), c.DestPath) {
 					provided = provided || strings.Contains(s, base) // COPY --from=deps /app/node_modules ./node_modules
@@ -652,11 +659,21 @@ func stagesNeeding(f *File, entry string, present bool) (int, string) {
 				if s != "." && !under(entry, s) {
 					continue
 				}
-				if !installs && !provided {
-					return in.Line(), "in a stage that installs nothing"
+				if provided {
+					continue
 				}
-				if present && !wipedAfter(f, stage, in) {
-					return in.Line(), "no install that starts it afresh follows" // the context's copy ends up in that image
+				// Where the entry lands, and whether an install after the copy writes there.
+				img := path.Join(copyDest(in), entry)
+				if s != "." {
+					img = path.Join(copyDest(in), strings.TrimPrefix(entry, s+"/"))
+				}
+				if present {
+					// The context's copy ends up in that image unless an install starts it afresh.
+					if written, wipes := installWrites(f, ctx, stage, in, img); !written || !wipes {
+						return in.Line(), "no install that starts it afresh follows"
+					}
+				} else if !stageInstalls(f, ctx, stage) {
+					return in.Line(), "in a stage that installs nothing" // it ships what CI installed
 				}
 			}
 		}
@@ -664,21 +681,68 @@ func stagesNeeding(f *File, entry string, present bool) (int, string) {
 	return 0, ""
 }
 
-// wipedAfter reports whether an install after in, in its stage, deletes its outputs before
-// writing them (npm ci), so that what the copy brought there does not matter.
-func wipedAfter(f *File, stage []*Instr, in *Instr) bool {
+// copyDest is the absolute folder a copy writes into.
+func copyDest(in *Instr) string {
+	switch c := in.Cmd.(type) {
+	case *instructions.CopyCommand:
+		return resolve(in.State.Workdir, c.DestPath)
+	case *instructions.AddCommand:
+		return resolve(in.State.Workdir, c.DestPath)
+	}
+	return in.State.Workdir
+}
+
+// stageInstalls reports whether an install of the stage writes anything (node_modules, a
+// venv): a stage that installs nothing may be built from what CI installed.
+func stageInstalls(f *File, ctx *detect.Context, stage []*Instr) bool {
+	for _, k := range stage {
+		els, _ := f.elements(k)
+		for _, e := range els {
+			if e.install == nil {
+				continue
+			}
+			inst := e.install
+			if ctx != nil {
+				inst = f.followed(ctx, k, e.install, f.installDir(k, e.install))
+			}
+			if len(inst.Outputs) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// installWrites reports whether an install after in, in its stage, writes image folder img
+// (one of its outputs is img or holds it), and whether one that does deletes it first
+// (npm ci), so that what the copy brought there does not matter.
+func installWrites(f *File, ctx *detect.Context, stage []*Instr, in *Instr, img string) (written, wipes bool) {
 	for _, k := range stage {
 		if k.Index <= in.Index {
 			continue
 		}
 		els, _ := f.elements(k)
 		for _, e := range els {
-			if e.install != nil && e.install.Wipes {
-				return true
+			if e.install == nil {
+				continue
+			}
+			cwd := f.installDir(k, e.install)
+			inst := e.install
+			if ctx != nil {
+				inst = f.followed(ctx, k, e.install, cwd)
+			}
+			for _, o := range inst.Outputs {
+				if strings.HasPrefix(o, "~/") {
+					continue
+				}
+				if out := resolve(cwd, o); under(img, out) {
+					written = true
+					wipes = wipes || inst.Wipes
+				}
 			}
 		}
 	}
-	return false
+	return written, wipes
 }
 
 // isAround reports whether text is one of the commands cachefix wraps around an install
