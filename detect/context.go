@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -262,24 +263,66 @@ func IsDockerfile(name string) bool {
 
 var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", ".tmp", "~", ".md", ".txt", ".json", ".yaml", ".yml", ".sh"}
 
-// Siblings lists the other Dockerfiles in the context's folder (they share its
-// .dockerignore), as paths on disk.
+// Siblings lists the other Dockerfiles in the context's folder and in the Dockerfile's own
+// folder (docker/web.Dockerfile built with the repository as context): they share its
+// .dockerignore. Paths on disk.
 func (c *Context) Siblings() []string {
 	if c.Dir == "" {
 		return nil
 	}
-	entries, err := os.ReadDir(c.Dir)
-	if err != nil {
-		return nil
-	}
 	var out []string
-	for _, e := range entries {
-		p := filepath.Join(c.Dir, e.Name())
-		if e.Type().IsRegular() && IsDockerfile(e.Name()) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) {
-			out = append(out, p)
+	for _, dir := range []string{c.Dir, filepath.Dir(c.Dockerfile)} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if e.Type().IsRegular() && IsDockerfile(e.Name()) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) && !slices.Contains(out, p) {
+				out = append(out, p)
+			}
 		}
 	}
 	return out
+}
+
+// Nested lists Dockerfiles in the context's subfolders (a few levels down, skipping .git,
+// node_modules, vendor and hidden folders, at most a few thousand entries), other than
+// Siblings: one built with the whole repository as its context shares its .dockerignore.
+func (c *Context) Nested() []string {
+	if c.Dir == "" {
+		return nil
+	}
+	sibs := c.Siblings()
+	var out []string
+	seen := 0
+	filepath.WalkDir(c.Dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if seen++; seen > 5000 {
+			return fs.SkipAll
+		}
+		rel, _ := filepath.Rel(c.Dir, p)
+		if d.IsDir() {
+			name := d.Name()
+			if rel != "." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor" || strings.Count(rel, string(filepath.Separator)) >= 3) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if filepath.Dir(p) != filepath.Clean(c.Dir) && d.Type().IsRegular() && IsDockerfile(d.Name()) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) && !slices.Contains(sibs, p) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	return out
+}
+
+// OwnIgnore reports whether the ignore file in effect is the Dockerfile's own
+// (<Dockerfile>.dockerignore), which no other build reads.
+func (c *Context) OwnIgnore() bool {
+	return c.Dockerfile != "" && filepath.Clean(c.IgnorePath) == filepath.Clean(c.Dockerfile+".dockerignore")
 }
 
 // readRegular reads a regular file of at most 4 MiB, checking the open file (one open,

@@ -156,6 +156,9 @@ func (p *Pass) sinkFinding(sp *sinkPlan) Finding {
 	}
 	if len(sp.ignore) > 0 {
 		fix.Note = fmt.Sprintf("%s gains %s, so host files cannot overwrite the install; this applies to every Dockerfile that uses this context", path.Base(p.Context.IgnorePath), strings.Join(sp.ignore, ", "))
+		if p.Context.OwnIgnore() {
+			fix.Note = fmt.Sprintf("%s gains %s, so host files cannot overwrite the install", path.Base(p.Context.IgnorePath), strings.Join(sp.ignore, ", "))
+		}
 	}
 	if sp.unsafe != "" {
 		fix.Applicability = Unsafe
@@ -605,7 +608,14 @@ func (p *Pass) siblingCopies(entry string) string {
 		}
 		return fmt.Sprintf("line %d", line)
 	}
-	for _, sib := range p.Context.Siblings() {
+	if p.Context.OwnIgnore() {
+		return "" // an ignore file of this Dockerfile's own: no other build reads it
+	}
+	sibs, nested := p.Context.Siblings(), p.Context.Nested()
+	for _, sib := range append(sibs, nested...) {
+		if _, err := os.Stat(sib + ".dockerignore"); err == nil {
+			continue // it has an ignore file of its own
+		}
 		data, err := os.ReadFile(sib)
 		if err != nil || CheckInput(sib, data) != nil {
 			continue
@@ -614,15 +624,23 @@ func (p *Pass) siblingCopies(entry string) string {
 		if err != nil {
 			continue
 		}
-		if line, note := stagesNeeding(f, p.Context, entry, present); line > 0 {
-			if note != "" {
-				return fmt.Sprintf("%s (line %d, %s)", filepath.Base(sib), line, note)
-			}
-			return fmt.Sprintf("%s (line %d)", filepath.Base(sib), line)
+		line, note := stagesNeeding(f, p.Context, entry, present)
+		if line == 0 || slices.Contains(nested, sib) && note != "" && note != bindNote {
+			continue // a Dockerfile in a subfolder may use that folder as its context: only a use by name counts
 		}
+		name := filepath.Base(sib)
+		if rel, err := filepath.Rel(p.Context.Dir, sib); err == nil {
+			name = filepath.ToSlash(rel)
+		}
+		if note != "" {
+			return fmt.Sprintf("%s (line %d, %s)", name, line, note)
+		}
+		return fmt.Sprintf("%s (line %d)", name, line)
 	}
 	return ""
 }
+
+const bindNote = "a bind mount of the context"
 
 // stagesNeeding returns the line of the first instruction of f that needs entry from the
 // context (see siblingCopies), with a note on why when it does not name it, or 0: a copy
@@ -638,7 +656,7 @@ func stagesNeeding(f *File, ctx *detect.Context, entry string, present bool) (in
 				for _, m := range instructions.GetMounts(run) {
 					src := path.Clean(strings.TrimPrefix(m.Source, "/"))
 					if m.Type == instructions.MountTypeBind && m.From == "" && (under(entry, src) || under(src, entry)) {
-						return in.Line(), "a bind mount of the context"
+						return in.Line(), bindNote
 					}
 				}
 				continue

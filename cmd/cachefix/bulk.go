@@ -311,7 +311,11 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		return r
 	}
 	if ff.format == formatText && !ff.quiet && len(res.Ignore) > 0 {
-		fmt.Fprintf(&errb, "%s: %s gains %s, so host files cannot overwrite the install; this applies to every Dockerfile that uses this context\n", rel, ignoreRel, strings.Join(res.Ignore, ", "))
+		scope := "; this applies to every Dockerfile that uses this context"
+		if ctx.OwnIgnore() {
+			scope = ""
+		}
+		fmt.Fprintf(&errb, "%s: %s gains %s, so host files cannot overwrite the install%s\n", rel, ignoreRel, strings.Join(res.Ignore, ", "), scope)
 	}
 	if ff.format == formatText && !ff.quiet && res.SourceEdit.Before != res.SourceEdit.After {
 		fmt.Fprintf(&errb, "%s: a source edit reran %d dependency install step(s) before, %d after\n", rel, res.SourceEdit.Before, res.SourceEdit.After)
