@@ -983,8 +983,8 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 	for _, d := range cds {
 		found := false
 		for _, n := range v.needed {
-			if under(resolve(ci.abs, n), d) {
-				found = true
+			if img, _ := p.imagePath(ci, n); under(img, d) {
+				found = true // the manifest copy creates the folder
 			}
 		}
 		if !found && blockAt < 0 {
