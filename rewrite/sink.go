@@ -437,8 +437,8 @@ func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 				return false
 			}
 			for _, m := range matches {
-				if _, dir := p.Context.Stat(m); dir || !manifests.IsManifest(m) {
-					return false
+				if _, dir := p.Context.Stat(m); dir && !p.onlyManifests(m, nil) || !dir && !manifests.IsManifest(m) {
+					return false // a folder of manifests only is one (turbo prune's out/json/)
 				}
 			}
 		}
@@ -469,8 +469,9 @@ func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 
 // onlyManifests reports whether folder dir of the context holds only files that the
 // installs read or that are manifests by name, with at least one of the former
-// (COPY requirements/ requirements/): a copy of it is a manifest copy. A folder of more
-// than a few hundred files is a source tree.
+// (COPY requirements/ requirements/), or, with needed nil, only manifests by name (turbo
+// prune's out/json/): a copy of it is a manifest copy. A folder of more than a few hundred
+// files is a source tree.
 func (p *Pass) onlyManifests(dir string, needed []string) bool {
 	read, other, n := false, false, 0
 	err := fs.WalkDir(p.Context.FS, dir, func(name string, d fs.DirEntry, err error) error {
@@ -499,7 +500,7 @@ func (p *Pass) onlyManifests(dir string, needed []string) bool {
 		}
 		return nil
 	})
-	return err == nil && read && !other
+	return err == nil && (read || needed == nil && n > 0) && !other
 }
 
 // expandSource lists the context paths a COPY source names.
