@@ -206,11 +206,28 @@ var sourceExts = map[string]bool{".py": true, ".js": true, ".mjs": true, ".cjs":
 // a new file at the context's root, which no manifest pattern matches.
 const probeSource = "cachefix-probe.src"
 
-// SourceEditInstalls counts the install steps that an edit of one source file reruns. It
-// models the edit as a new file at the context root, so it reads nothing of the context.
+// SourceEditInstalls counts the install steps that an edit of source files reruns. It
+// models the edit as a new file at the context root and in each folder the file copies
+// (COPY backend/ /app/), so it reads nothing of the context but those folders' kind.
 func (f *File) SourceEditInstalls(ctx *detect.Context) int {
+	probes := []string{probeSource}
+	for _, in := range f.Instrs {
+		srcs, fromContext := copySources(in)
+		if !fromContext {
+			continue
+		}
+		for _, s := range srcs {
+			s = path.Clean(strings.TrimPrefix(s, "/"))
+			if s == "." || strings.ContainsAny(s, "*?[$") || !fs.ValidPath(s) {
+				continue
+			}
+			if _, dir := ctx.Stat(s); dir && !slices.Contains(probes, path.Join(s, probeSource)) {
+				probes = append(probes, path.Join(s, probeSource))
+			}
+		}
+	}
 	n := 0
-	for _, s := range f.Simulate(ctx, []string{probeSource}) {
+	for _, s := range f.Simulate(ctx, probes) {
 		if s.Rebuilt && len(s.Install) > 0 {
 			n++
 		}
