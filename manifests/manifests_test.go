@@ -959,3 +959,14 @@ func TestPythonProjectPlaces(t *testing.T) {
 	}
 	Pipenv.Follow(&Install{NeedsSource: "its arguments are not all literal"}, reader(nil)) // no inputs: must not panic
 }
+
+func TestUvLocalIndexes(t *testing.T) {
+	in, _ := Recognize(cmdOf("uv sync --frozen --no-install-project", nil))
+	Uv.Follow(in, reader(map[string]string{
+		"pyproject.toml": "[project]\nname = \"x\"\n\n[tool.uv]\nfind-links = [\"./wheels\"]\n\n[[tool.uv.index]]\nname = \"corp\"\nurl = \"https://pypi.corp.example/simple\"\n",
+		"uv.toml":        "[[index]]\nurl = \"./pypi/simple\"\n",
+	}))
+	if got := strings.Join(in.Folders, " "); got != "./pypi/simple ./wheels" {
+		t.Errorf("folders %q", got)
+	}
+}

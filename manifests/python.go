@@ -212,6 +212,25 @@ var Uv = &Manager{
 				in.NoCache = uvConfiguredSymlinks(read, pip)
 			}
 		}
+		// find-links and index URLs in uv's configuration that name folders of the project.
+		for _, f := range []string{"uv.toml", "pyproject.toml"} {
+			data, err := read.Read(f)
+			if err != nil {
+				continue
+			}
+			for _, e := range tomlEntries(data) {
+				if f == "pyproject.toml" && !strings.HasPrefix(e.table, "tool.uv") {
+					continue
+				}
+				if e.key == "find-links" || e.key == "url" || e.key == "index-url" || e.key == "extra-index-url" {
+					for _, v := range strings.FieldsFunc(e.value, func(r rune) bool { return strings.ContainsRune("[],\"' \n", r) }) {
+						if strings.Contains(v, "/") || strings.HasPrefix(v, ".") {
+							localFolder(in, v)
+						}
+					}
+				}
+			}
+		}
 		if pip {
 			followRequirements(in, read)
 			return
