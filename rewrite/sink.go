@@ -330,6 +330,9 @@ loop:
 		if blockEl.install == nil || blockEl.install.Build || p.isManifestCopy(ci, allNeeded) {
 			return nil // e.g. go build after COPY . .: re-running on a source change is its job
 		}
+		if p.isManifestCopy(ci, p.File.installReads(p.Context, blocked, blockEl.install)) {
+			return nil // the install reads every file the copy brings (a -r include named extra.txt)
+		}
 		sp.declined, sp.declinedAt, sp.declinedEl = blockReason, blocked, blockEl
 		return sp
 	}
