@@ -319,6 +319,45 @@ func (c *Context) Nested() []string {
 	return out
 }
 
+// Composed lists the Dockerfiles that a Compose file in the context's folder builds with
+// that folder as their context (build: {context: ., dockerfile: docker/Dockerfile.dev}),
+// as paths on disk. The file is scanned by lines, not parsed: a dockerfile: key counts when
+// the context: key next to it, if any, names the folder itself.
+func (c *Context) Composed() []string {
+	if c.Dir == "" {
+		return nil
+	}
+	var out []string
+	for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
+		data, err := os.ReadFile(filepath.Join(c.Dir, name))
+		if err != nil || len(data) > 1<<20 {
+			continue
+		}
+		lines := strings.Split(string(data), "\n")
+		for i, l := range lines {
+			key, val, ok := strings.Cut(strings.TrimSpace(l), ":")
+			if !ok || key != "dockerfile" {
+				continue
+			}
+			val = strings.Trim(strings.TrimSpace(val), `"'`)
+			indent := len(l) - len(strings.TrimLeft(l, " "))
+			ctxOK := true
+			for j := max(0, i-6); j < min(len(lines), i+7); j++ {
+				lj := lines[j]
+				k, v, ok := strings.Cut(strings.TrimSpace(lj), ":")
+				if ok && k == "context" && len(lj)-len(strings.TrimLeft(lj, " ")) == indent {
+					v = strings.Trim(strings.TrimSpace(v), `"'`)
+					ctxOK = v == "." || v == "./"
+				}
+			}
+			if p := filepath.Join(c.Dir, filepath.FromSlash(val)); ctxOK && val != "" && !strings.Contains(val, "$") && !slices.Contains(out, p) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
 // OwnIgnore reports whether the ignore file in effect is the Dockerfile's own
 // (<Dockerfile>.dockerignore), which no other build reads.
 func (c *Context) OwnIgnore() bool {

@@ -66,6 +66,10 @@ type CacheDir struct {
 	RootPath string
 	// Locked asks for sharing=locked (apt cannot share its lock with a concurrent build).
 	Locked bool
+	// Unshared asks for sharing=locked where another stage of the same Dockerfile installs
+	// with this manager too, since BuildKit may run the stages at once and the manager does
+	// not guard its cache against that (yarn v1).
+	Unshared bool
 	// Persistent marks a cache whose content later steps read from the image (Go's module
 	// cache): a mount is only safe when every later step that may read it mounts it too.
 	Persistent bool

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -20,12 +21,24 @@ type packageJSON struct {
 	Prisma json.RawMessage `json:"prisma"`
 	Pnpm   struct {
 		PatchedDependencies map[string]string `json:"patchedDependencies"`
+		Overrides           map[string]string `json:"overrides"`
 	} `json:"pnpm"`
+	// Resolutions (yarn) and Overrides (npm) can point a dependency at a local path.
+	Resolutions    map[string]string `json:"resolutions"`
+	Overrides      json.RawMessage   `json:"overrides"`
+	PackageManager string            `json:"packageManager"`
+	// Msw is Mock Service Worker's key: {"workerDirectory": "public"} has its postinstall
+	// copy the worker into the project.
+	Msw json.RawMessage `json:"msw"`
 }
 
 // installScripts are the root package's lifecycle scripts that npm, yarn v1 and pnpm run
 // during a plain install.
-var installScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare"}
+var installScripts = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies"}
+
+// hookInstallers are dependencies whose own install writes into the project (git hooks in
+// .git/hooks, a service worker in public/), which the source copy would then replace.
+var hookInstallers = []string{"yorkie", "pre-commit", "ghooks", "git-hooks", "lefthook", "@evilmartians/lefthook", "simple-git-hooks"}
 
 // followPackageJSON marks an install as reading the source when package.json runs lifecycle
 // scripts (they may read any project file), names local packages or declares workspaces.
@@ -52,6 +65,10 @@ func followPackageJSON(in *Install, read Reader) {
 				return
 			}
 		}
+		if read.Exists("binding.gyp") {
+			in.NeedsSource = "the project has a binding.gyp, so the install builds its native addon (node-gyp rebuild) from the source"
+			return
+		}
 	}
 	if len(pj.Workspaces) > 0 && string(pj.Workspaces) != "null" {
 		in.NeedsSource = "package.json declares workspaces, whose package.json files the install reads"
@@ -61,19 +78,20 @@ func followPackageJSON(in *Install, read Reader) {
 		in.NeedsSource = "package.json patches dependencies with files from the project"
 		return
 	}
-	for _, deps := range []map[string]string{pj.Dependencies, pj.DevDependencies, pj.OptionalDependencies} {
+	var overrides map[string]any
+	json.Unmarshal(pj.Overrides, &overrides)
+	flat := map[string]string{}
+	flattenOverrides("", overrides, flat)
+	for _, deps := range []map[string]string{pj.Dependencies, pj.DevDependencies, pj.OptionalDependencies, pj.Resolutions, pj.Pnpm.Overrides, flat} {
 		names := make([]string, 0, len(deps))
 		for n := range deps {
 			names = append(names, n)
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			v := deps[n]
-			for _, p := range []string{"file:", "link:", "portal:", "workspace:", "./", "../", "/"} {
-				if strings.HasPrefix(v, p) {
-					in.NeedsSource = fmt.Sprintf("package.json depends on a local package (%s: %s)", n, v)
-					return
-				}
+			if v := deps[n]; localSpec(v) {
+				in.NeedsSource = fmt.Sprintf("package.json depends on a local package (%s: %s)", n, v)
+				return
 			}
 		}
 	}
@@ -82,6 +100,20 @@ func followPackageJSON(in *Install, read Reader) {
 	}
 	if why := pj.prisma(); why != "" {
 		in.NeedsSource = why
+		return
+	}
+	for _, h := range hookInstallers {
+		if pj.dependsOn(h) {
+			in.NeedsSource = fmt.Sprintf("%s's install writes git hooks into the project", h)
+			return
+		}
+	}
+	if v, ok := pj.dependency("husky"); ok && majorVersion(v) >= 0 && majorVersion(v) < 5 {
+		in.NeedsSource = "husky " + v + " installs its git hooks into the project when it is installed (husky 4 and older)"
+		return
+	}
+	if pj.dependsOn("msw") && len(pj.Msw) > 0 && string(pj.Msw) != "null" {
+		in.NeedsSource = "msw's postinstall copies its worker into the project folder package.json names"
 		return
 	}
 	if pj.dependsOn("nx") && read.Exists("nx.json") {
@@ -102,12 +134,65 @@ func followPackageJSON(in *Install, read Reader) {
 
 // dependsOn reports whether package.json lists name among its dependencies of any kind.
 func (pj *packageJSON) dependsOn(name string) bool {
+	_, ok := pj.dependency(name)
+	return ok
+}
+
+// dependency returns the version range package.json gives name, in any kind of dependency.
+func (pj *packageJSON) dependency(name string) (string, bool) {
 	for _, deps := range []map[string]string{pj.Dependencies, pj.DevDependencies, pj.OptionalDependencies} {
-		if _, ok := deps[name]; ok {
+		if v, ok := deps[name]; ok {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// localSpec reports whether a dependency spec names a package of the project: a file:,
+// link:, portal: or workspace: protocol, a path, a bare tarball name (mylib-1.0.0.tgz), or a
+// yarn patch whose patch file is local (patch:ms@npm%3A2.1.3#./patches/ms.patch).
+func localSpec(v string) bool {
+	for _, p := range []string{"file:", "link:", "portal:", "workspace:", "./", "../", "/", "~/"} {
+		if strings.HasPrefix(v, p) {
 			return true
 		}
 	}
+	if strings.HasPrefix(v, "patch:") {
+		return true // the patch file, or the patched package, is in the project
+	}
+	lower := strings.ToLower(v)
+	if !strings.Contains(v, "://") && !strings.Contains(v, ":") && (strings.HasSuffix(lower, ".tgz") || strings.HasSuffix(lower, ".tar.gz") || strings.HasSuffix(lower, ".tar")) {
+		return true
+	}
 	return false
+}
+
+// majorVersion reads the major version a range starts with ("^4.3.8" is 4), or -1.
+func majorVersion(v string) int {
+	v = strings.TrimLeft(v, "^~>=v ")
+	n, digits := 0, 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		n, digits = n*10+int(c-'0'), digits+1
+	}
+	if digits == 0 {
+		return -1
+	}
+	return n
+}
+
+// flattenOverrides turns npm's nested overrides into name -> spec.
+func flattenOverrides(prefix string, m map[string]any, out map[string]string) {
+	for k, v := range m {
+		switch t := v.(type) {
+		case string:
+			out[prefix+k] = t
+		case map[string]any:
+			flattenOverrides(prefix+k+">", t, out)
+		}
+	}
 }
 
 // prisma says why an install of a project that uses Prisma reads the source, or "":
@@ -285,13 +370,23 @@ func nodeInstall(c *Cmd, start int, locks ...string) (*Install, bool) {
 	if !ok {
 		return &Install{NeedsSource: "its arguments are not all literal"}, true
 	}
-	if hasFlag(c, "-g", "--global", "--location") {
+	global := hasFlag(c, "-g", "--global")
+	if v, ok := flagValue(c, "--location"); ok {
+		global = v == "global" || v == "user"
+	}
+	if v, ok := c.lookup("npm_config_global"); ok && !isFalse(v) && v != "" {
+		global = true
+	}
+	if global {
+		if len(ops) == 0 {
+			return &Install{NeedsSource: "a global install without package names installs the project itself"}, true
+		}
 		for _, o := range ops {
-			if isLocalPath(o) {
+			if isLocalPath(o) || strings.HasSuffix(strings.ToLower(o), ".tgz") {
 				return &Install{NeedsSource: fmt.Sprintf("it installs %s from the source", o)}, true
 			}
 		}
-		return &Install{}, true // a global install reads no project files
+		return &Install{}, true // a global install of named packages reads no project files
 	}
 	if hasFlag(c, "--prefix", "-C", "--dir", "--modules-folder", "--cwd") {
 		return &Install{NeedsSource: "it installs into another folder than its working directory"}, true
@@ -337,6 +432,9 @@ var Npm = &Manager{
 	},
 	Follow: func(in *Install, read Reader) {
 		configuredCache(in, read, "cache", []string{"npm_config_cache", "NPM_CONFIG_CACHE"}, npmrcFiles(in)...)
+		if len(in.Outputs) > 0 {
+			npmrcReads(in, read)
+		}
 		if in.Wipes && missingLock(in, read, "npm ci", "package-lock.json", "npm-shrinkwrap.json") {
 			return
 		}
@@ -397,17 +495,45 @@ var Yarn = &Manager{
 			}
 		}
 		configuredCache(in, read, "cache-folder", []string{"YARN_CACHE_FOLDER", "yarn_cache_folder"}, ".yarnrc", "~/.yarnrc", "/usr/local/share/.yarnrc")
+		if len(in.Outputs) > 0 {
+			npmrcReads(in, read)
+			// yarn v1 reads .yarnrc here and in every folder above.
+			for _, up := range upward(".yarnrc")[1:] {
+				if read.Exists(up) && !slices.Contains(in.Optional, up) {
+					in.Optional = append(in.Optional, up)
+				}
+			}
+		}
 		if in.NeedsSource == "" {
-			if rc, err := read.Read(".yarnrc"); err == nil {
+			for _, rcName := range upward(".yarnrc") {
+				rc, err := read.Read(rcName)
+				if err != nil {
+					continue
+				}
 				for _, l := range strings.Split(string(rc), "\n") {
-					if f := strings.Fields(l); len(f) >= 2 && strings.Trim(f[0], `"'`) == "yarn-offline-mirror" {
-						in.NeedsSource = "the install reads packages from yarn's offline mirror (" + strings.Trim(f[1], `"'`) + "), named in .yarnrc"
+					f := strings.Fields(l)
+					if len(f) < 2 {
+						continue
+					}
+					switch strings.Trim(f[0], `"'`) {
+					case "yarn-offline-mirror":
+						in.NeedsSource = "the install reads packages from yarn's offline mirror (" + strings.Trim(f[1], `"'`) + "), named in " + rcName
+					case "yarn-path":
+						// yarn hands the install to this script, which the project holds.
+						in.Inputs = append(in.Inputs, path.Join(path.Dir(rcName), strings.Trim(f[1], `"'`)))
 					}
 				}
 			}
 		}
 		if read.Exists(".yarnrc.yml") {
 			in.NoCache = "yarn 2+ (.yarnrc.yml) keeps its cache where .yarnrc.yml says"
+		} else if data, err := read.Read("package.json"); err == nil {
+			var pj packageJSON
+			if json.Unmarshal(data, &pj) == nil {
+				if v, ok := strings.CutPrefix(pj.PackageManager, "yarn@"); ok && majorVersion(v) >= 2 {
+					in.NoCache = "package.json's packageManager asks for yarn " + v + " (corepack), which keeps its cache elsewhere"
+				}
+			}
 		}
 		if hasFlag(in.Cmd, "--cache-folder") {
 			in.NoCache = "the install names its own --cache-folder"
@@ -415,12 +541,13 @@ var Yarn = &Manager{
 	},
 	Caches: func(env Lookup) []CacheDir {
 		if d, ok := envDir(env, "YARN_CACHE_FOLDER"); ok {
-			return []CacheDir{{Path: d}}
+			return []CacheDir{{Path: d, Unshared: true}}
 		}
 		if d, ok := envDir(env, "yarn_cache_folder"); ok { // yarn v1 reads its variables in lower case too
-			return []CacheDir{{Path: d}}
+			return []CacheDir{{Path: d, Unshared: true}}
 		}
-		return []CacheDir{{Path: homeDir(".cache/yarn"), RootPath: "/usr/local/share/.cache/yarn"}}
+		// yarn v1 does not guard its cache against two installs at once (parallel stages).
+		return []CacheDir{{Path: homeDir(".cache/yarn"), RootPath: "/usr/local/share/.cache/yarn", Unshared: true}}
 	},
 	Cleans: func(c *Cmd) bool {
 		return (c.Name() == "yarn" || c.Name() == "yarnpkg") && len(c.Args) >= 3 && c.Args[1] == "cache" && c.Args[2] == "clean"
@@ -554,6 +681,30 @@ func npmrcFiles(in *Install) []string {
 		files = append(files, f)
 	}
 	return files
+}
+
+// npmrcReads adds what the install reads because of its npm configuration: the user and
+// global npmrc files when a variable names them (NPM_CONFIG_USERCONFIG=/app/docker/npmrc
+// may be part of the source), and the certificate files any npmrc names (cafile=, certfile=,
+// keyfile=).
+func npmrcReads(in *Install, read Reader) {
+	files := npmrcFiles(in)
+	for _, f := range files[1:] {
+		if !strings.HasPrefix(f, "~/") && !slices.Contains(in.Optional, f) && f != "/usr/local/etc/npmrc" {
+			in.Optional = append(in.Optional, f)
+		}
+	}
+	for _, f := range files {
+		data, err := read.Read(f)
+		if err != nil {
+			continue
+		}
+		for _, key := range []string{"cafile", "certfile", "keyfile"} {
+			if v, ok := configValue(data, key); ok && v != "" && !strings.Contains(v, "${") {
+				in.Inputs = append(in.Inputs, v)
+			}
+		}
+	}
 }
 
 // npmCacheFlag points the install's cache at npm's --cache folder when it names one.

@@ -163,9 +163,28 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 		if !plainPath(target) {
 			return nil, fmt.Sprintf("the cache path %q has characters a --mount flag cannot hold unquoted", target)
 		}
-		out = append(out, mountSpec{target: target, locked: d.Locked, persistent: d.Persistent, removed: d.OnlyWhenRemoved, uid: uid, gid: gid, manager: inst.Manager.Name})
+		locked := d.Locked || d.Unshared && p.otherStageUses(in, inst.Manager)
+		out = append(out, mountSpec{target: target, locked: locked, persistent: d.Persistent, removed: d.OnlyWhenRemoved, uid: uid, gid: gid, manager: inst.Manager.Name})
 	}
 	return out, ""
+}
+
+// otherStageUses reports whether a stage other than in's runs an install of m.
+func (p *Pass) otherStageUses(in *Instr, m *manifests.Manager) bool {
+	for si, stage := range p.File.Stages {
+		if si == in.Stage {
+			continue
+		}
+		for _, k := range stage {
+			els, _ := p.File.elements(k)
+			for _, e := range els {
+				if e.install != nil && e.install.Manager == m {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // cacheMounts returns the targets of a RUN's cache mounts.
@@ -750,8 +769,15 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 		if k.Keyword() != "run" {
 			continue
 		}
-		if text := p.File.Source.Src[k.Span.Start:k.Span.End]; manager == "apt" && bytes.Contains(text, []byte("Dir::")) && bytes.Contains(text, []byte("apt.conf")) {
+		text := p.File.Source.Src[k.Span.Start:k.Span.End]
+		if manager == "apt" && bytes.Contains(text, []byte("Dir::")) && bytes.Contains(text, []byte("apt.conf")) {
 			return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
+		}
+		// A configuration file written by the shell (echo "cache=/tmp/npm" >> ~/.npmrc).
+		for _, conf := range configFiles[manager] {
+			if k != in && bytes.Contains(text, []byte(conf)) && (bytes.Contains(text, []byte("cache")) || bytes.Contains(text, []byte("store")) || bytes.Contains(text, []byte("epositor"))) {
+				return fmt.Sprintf("the RUN on line %d, which writes %s,", k.Line(), conf)
+			}
 		}
 		els, _ := p.File.elements(k)
 		for _, e := range els {
@@ -772,6 +798,13 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 		}
 	}
 	return ""
+}
+
+// configFiles are the names of the configuration files that can move a manager's cache.
+var configFiles = map[string][]string{
+	"npm": {"npmrc"}, "pnpm": {"npmrc", "pnpm/rc"}, "yarn": {"yarnrc"}, "pip": {"pip.conf", "pip.ini"},
+	"uv": {"uv.toml"}, "poetry": {"pypoetry", "poetry.toml"}, "pipenv": {"pip.conf"},
+	"maven": {"settings.xml", "maven.config"}, "gradle": {"gradle.properties", "init.gradle"}, "cargo": {"cargo/config"},
 }
 
 // cacheInstall is an install as its manager's Follow completes it from the files it reads,

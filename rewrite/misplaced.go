@@ -93,6 +93,12 @@ func runMisplacedMount(p *Pass) {
 				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("the cache mount at %s hides what %s installs there from the image", mm.target, mm.element.label()), Declined: "not retargeted: later commands of the step may use it as scratch space"})
 				continue
 			}
+			if other := p.sharesMount(in, mm.target); other != nil {
+				// The same cache mounted by another step that uses what the install put there
+				// (RUN --mount=...,target=/app/node_modules npm run build): deliberate.
+				p.Report(Finding{instr: in, Line: in.Line(), Message: fmt.Sprintf("the cache mount at %s hides what %s installs there from the image", mm.target, mm.element.label()), Declined: fmt.Sprintf("not retargeted: the RUN on line %d mounts the same cache and uses what the install put there", other.Line())})
+				continue
+			}
 			sp := mm.flag
 			msg := fmt.Sprintf("the cache mount at %s hides what %s installs there: the image gets none of it", mm.target, mm.element.label())
 			fixMsg := fmt.Sprintf("Mount %s's cache at %s instead", mm.element.install.Manager.Name, mm.repl.target)
@@ -113,6 +119,30 @@ func runMisplacedMount(p *Pass) {
 			}})
 		}
 	}
+}
+
+// sharesMount returns another RUN of the file that mounts a cache at target (or with the
+// same id), or nil.
+func (p *Pass) sharesMount(in *Instr, target string) *Instr {
+	id := ""
+	run := in.Cmd.(*instructions.RunCommand)
+	for _, m := range instructions.GetMounts(run) {
+		if m.Type == instructions.MountTypeCache && path.Clean(m.Target) == target {
+			id = m.CacheID
+		}
+	}
+	for _, k := range p.File.Instrs {
+		r, ok := k.Cmd.(*instructions.RunCommand)
+		if !ok || k == in {
+			continue
+		}
+		for _, m := range instructions.GetMounts(r) {
+			if m.Type == instructions.MountTypeCache && (path.Clean(m.Target) == target && m.CacheID == id || id != "" && m.CacheID == id) {
+				return k
+			}
+		}
+	}
+	return nil
 }
 
 // installOutputs are the absolute folders an install writes.

@@ -616,6 +616,12 @@ func (p *Pass) siblingCopies(entry string) string {
 		return "" // an ignore file of this Dockerfile's own: no other build reads it
 	}
 	sibs, nested := p.Context.Siblings(), p.Context.Nested()
+	for _, c := range p.Context.Composed() {
+		if !slices.Contains(sibs, c) {
+			sibs = append(sibs, c) // built with this context by Compose: it counts in full
+		}
+		nested = slices.DeleteFunc(nested, func(n string) bool { return n == c })
+	}
 	for _, sib := range append(sibs, nested...) {
 		if _, err := os.Stat(sib + ".dockerignore"); err == nil {
 			continue // it has an ignore file of its own
