@@ -970,3 +970,75 @@ func TestUvLocalIndexes(t *testing.T) {
 		t.Errorf("folders %q", got)
 	}
 }
+
+func TestNodeProjectReads(t *testing.T) {
+	lock := `{"lockfileVersion": 3}`
+	tests := []struct {
+		name, cmd string
+		files     map[string]string
+		source    string // part of NeedsSource, "" for none
+	}{
+		{"binding_gyp", "npm ci", map[string]string{"package.json": `{"name":"a"}`, "package-lock.json": lock, "binding.gyp": "{}"}, "binding.gyp"},
+		{"binding_gyp_ignore_scripts", "npm ci --ignore-scripts", map[string]string{"package.json": `{"name":"a"}`, "package-lock.json": lock, "binding.gyp": "{}"}, ""},
+		{"dependencies_script", "npm ci", map[string]string{"package.json": `{"scripts":{"dependencies":"node gen.js"}}`, "package-lock.json": lock}, `"dependencies" script`},
+		{"bare_tarball", "npm ci", map[string]string{"package.json": `{"dependencies":{"mylib":"mylib-1.0.0.tgz"}}`, "package-lock.json": lock}, "mylib-1.0.0.tgz"},
+		{"remote_tarball", "npm ci", map[string]string{"package.json": `{"dependencies":{"mylib":"https://x.example/mylib-1.0.0.tgz"}}`, "package-lock.json": lock}, ""},
+		{"yarn_resolutions", "yarn install --frozen-lockfile", map[string]string{"package.json": `{"resolutions":{"ms":"file:./vendor/ms"}}`, "yarn.lock": ""}, "file:./vendor/ms"},
+		{"pnpm_overrides", "pnpm install --frozen-lockfile", map[string]string{"package.json": `{"pnpm":{"overrides":{"ms":"link:./vendor/ms"}}}`, "pnpm-lock.yaml": ""}, "link:./vendor/ms"},
+		{"npm_nested_overrides", "npm ci", map[string]string{"package.json": `{"overrides":{"foo":{"ms":"file:./vendor/ms"}}}`, "package-lock.json": lock}, "file:./vendor/ms"},
+		{"yarn_patch", "yarn install --immutable", map[string]string{"package.json": `{"dependencies":{"ms":"patch:ms@npm%3A2.1.3#./patches/ms.patch"}}`, "yarn.lock": ""}, "patch:ms"},
+		{"yorkie", "npm ci", map[string]string{"package.json": `{"devDependencies":{"yorkie":"^2.0.0"}}`, "package-lock.json": lock}, "git hooks"},
+		{"husky_4", "npm ci", map[string]string{"package.json": `{"devDependencies":{"husky":"^4.3.8"}}`, "package-lock.json": lock}, "husky"},
+		{"husky_9", "npm ci", map[string]string{"package.json": `{"devDependencies":{"husky":"^9.0.11"}}`, "package-lock.json": lock}, ""},
+		{"msw_worker", "npm ci", map[string]string{"package.json": `{"devDependencies":{"msw":"^2.3.0"},"msw":{"workerDirectory":"public"}}`, "package-lock.json": lock}, "msw"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, ok := Recognize(cmdOf(tt.cmd, nil))
+			if !ok {
+				t.Fatal("not recognized")
+			}
+			in.Manager.Follow(in, reader(tt.files))
+			if tt.source == "" && in.NeedsSource != "" || !strings.Contains(in.NeedsSource, tt.source) {
+				t.Errorf("NeedsSource %q, want %q", in.NeedsSource, tt.source)
+			}
+		})
+	}
+}
+
+func TestNodeConfigReads(t *testing.T) {
+	in, _ := Recognize(cmdOf("npm ci", nil))
+	Npm.Follow(in, reader(map[string]string{"package.json": `{}`, "package-lock.json": "{}", ".npmrc": "cafile=certs/corp-ca.pem\n"}))
+	if !slices.Contains(in.Inputs, "certs/corp-ca.pem") {
+		t.Errorf(".npmrc cafile: inputs %v", in.Inputs)
+	}
+	in, _ = Recognize(cmdOf("npm ci", map[string]string{"NPM_CONFIG_USERCONFIG": "/app/docker/npmrc"}))
+	Npm.Follow(in, reader(map[string]string{"package.json": `{}`, "package-lock.json": "{}"}))
+	if !slices.Contains(in.Optional, "/app/docker/npmrc") {
+		t.Errorf("NPM_CONFIG_USERCONFIG: optional %v", in.Optional)
+	}
+	in, _ = Recognize(cmdOf("yarn install --frozen-lockfile", nil))
+	Yarn.Follow(in, reader(map[string]string{"package.json": `{}`, "yarn.lock": "", ".yarnrc": "yarn-path \"./tools/yarn.js\"\n", "../.yarnrc": "--install.production true\n"}))
+	if !slices.Contains(in.Inputs, "tools/yarn.js") || !slices.Contains(in.Optional, "../.yarnrc") {
+		t.Errorf("yarn-path and parent .yarnrc: inputs %v, optional %v", in.Inputs, in.Optional)
+	}
+	in, _ = Recognize(cmdOf("yarn install --immutable", nil))
+	Yarn.Follow(in, reader(map[string]string{"package.json": `{"packageManager":"yarn@4.5.3"}`, "yarn.lock": ""}))
+	if !strings.Contains(in.NoCache, "yarn 4.5.3") {
+		t.Errorf("packageManager yarn@4: NoCache %q", in.NoCache)
+	}
+	for _, tt := range []struct{ cmd, source string }{
+		{"npm install -g", "installs the project itself"},
+		{"npm install -g pm2@5", ""},
+		{"npm install --location=project", ""},
+		{"npm install --location=global typescript", ""},
+	} {
+		in, _ := Recognize(cmdOf(tt.cmd, nil))
+		if tt.source == "" && in.NeedsSource != "" || !strings.Contains(in.NeedsSource, tt.source) {
+			t.Errorf("%s: NeedsSource %q, want %q", tt.cmd, in.NeedsSource, tt.source)
+		}
+	}
+	if in, _ := Recognize(cmdOf("npm install --location=project", nil)); len(in.Outputs) == 0 {
+		t.Error("npm install --location=project is a project install")
+	}
+}

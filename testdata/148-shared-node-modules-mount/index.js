@@ -1,0 +1,1 @@
+console.log(require("ms")("2 days"))
