@@ -88,6 +88,14 @@ type shared struct {
 	mountAdded *Instr
 	// adding lists, per RUN, the mount targets cache-mount proposes this round.
 	adding map[*Instr][]string
+	// folders lists, per stage, the folders its installs read (see folderInput).
+	folders map[int][]readFolder
+}
+
+// readFolder is a folder an install of a RUN reads, as an image path.
+type readFolder struct {
+	at  *Instr
+	img string
 }
 
 // Report records a finding, unless a pragma suppresses the rule for the instruction at

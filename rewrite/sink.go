@@ -188,7 +188,7 @@ func (p *Pass) plans() []*sinkPlan {
 			if ci == nil && stage[i].copyWhy != "" && declined == nil {
 				declined = p.declineCopy(stage, i)
 			}
-			if ci == nil || !ci.movable() || p.isManifestCopy(ci, nil) || p.folderInput(stage[i+1:], ci) || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") {
+			if ci == nil || !ci.movable() || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") || p.isManifestCopy(ci, nil) || p.folderInput(stage[i], ci) {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
 			if p.missingSource(ci) {
@@ -348,23 +348,32 @@ loop:
 	return sp
 }
 
-// folderInput reports whether the copy writes inside a folder that a later install of the
-// stage reads (COPY pypi /pypi for PIP_INDEX_URL=file:///pypi/simple): it is the install's
-// input, already before it.
-func (p *Pass) folderInput(later []*Instr, ci *copyInfo) bool {
-	for _, k := range later {
-		els, _ := p.File.elements(k)
-		for _, e := range els {
-			if e.install == nil || len(e.install.Folders) == 0 {
-				continue
-			}
-			cwd := p.File.installDir(k, e.install)
-			for _, dir := range p.File.followed(p.Context, k, e.install, cwd).Folders {
-				img := resolve(cwd, dir)
-				if under(ci.abs, img) || under(img, ci.abs) && len(ci.sources) == 1 && ci.sources[0] != "." {
-					return true // COPY pypi /pypi: the folder, or a folder holding it
+// folderInput reports whether the copy w writes inside a folder that a later install of
+// the stage reads (COPY pypi /pypi for PIP_INDEX_URL=file:///pypi/simple): it is the
+// install's input, already before it.
+func (p *Pass) folderInput(w *Instr, ci *copyInfo) bool {
+	if p.shared.folders == nil {
+		p.shared.folders = map[int][]readFolder{}
+	}
+	folders, ok := p.shared.folders[w.Stage]
+	if !ok {
+		for _, k := range p.File.Stages[w.Stage] {
+			els, _ := p.File.elements(k)
+			for _, e := range els {
+				if e.install == nil || e.install.Manager.Follow == nil && len(e.install.Folders) == 0 {
+					continue
+				}
+				cwd := p.File.installDir(k, e.install)
+				for _, dir := range p.File.followed(p.Context, k, e.install, cwd).Folders {
+					folders = append(folders, readFolder{k, resolve(cwd, dir)})
 				}
 			}
+		}
+		p.shared.folders[w.Stage] = folders
+	}
+	for _, f := range folders {
+		if f.at.Index > w.Index && (under(ci.abs, f.img) || under(f.img, ci.abs) && len(ci.sources) == 1 && ci.sources[0] != ".") {
+			return true // COPY pypi /pypi: the folder, or a folder holding it
 		}
 	}
 	return false
