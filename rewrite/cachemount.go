@@ -169,6 +169,31 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 	return out, ""
 }
 
+// frontendDoubt says why the file's # syntax directive may name a frontend without RUN
+// --mount that syntax-line cannot update (a digest-pinned docker/dockerfile older than
+// 1.2, or another image, such as a mirror), when no RUN of the file mounts anything yet;
+// or "".
+func (p *Pass) frontendDoubt() string {
+	value, _, _, ok := detectSyntax(p.File.Source.Src)
+	if !ok {
+		return ""
+	}
+	for _, in := range p.File.Instrs {
+		if run, ok := in.Cmd.(*instructions.RunCommand); ok && len(instructions.GetMounts(run)) > 0 {
+			return "" // the frontend the file names already takes RUN --mount
+		}
+	}
+	name, tag, _ := strings.Cut(value, ":")
+	name = strings.TrimPrefix(strings.TrimPrefix(name, "docker.io/"), "registry-1.docker.io/")
+	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+		return fmt.Sprintf("the # syntax directive names %s, a frontend cachefix cannot tell supports RUN --mount", value)
+	}
+	if t, _, pinned := strings.Cut(tag, "@"); pinned && tooOld(name+":"+t) {
+		return fmt.Sprintf("the # syntax directive pins %s, which predates RUN --mount (1.2), by digest", value)
+	}
+	return ""
+}
+
 // otherStageUses reports whether a stage other than in's runs an install of m.
 func (p *Pass) otherStageUses(in *Instr, m *manifests.Manager) bool {
 	for si, stage := range p.File.Stages {
@@ -275,6 +300,10 @@ func runCacheMount(p *Pass) {
 			}
 			if inst.NoCache != "" {
 				decline(inst.NoCache)
+				continue
+			}
+			if why := p.frontendDoubt(); why != "" && len(cacheMounts(in)) == 0 {
+				decline(why)
 				continue
 			}
 			specs, why := p.cacheTargets(in, inst)
