@@ -980,6 +980,7 @@ func TestNodeProjectReads(t *testing.T) {
 	}{
 		{"binding_gyp", "npm ci", map[string]string{"package.json": `{"name":"a"}`, "package-lock.json": lock, "binding.gyp": "{}"}, "binding.gyp"},
 		{"binding_gyp_ignore_scripts", "npm ci --ignore-scripts", map[string]string{"package.json": `{"name":"a"}`, "package-lock.json": lock, "binding.gyp": "{}"}, ""},
+		{"ignore_scripts_false", "npm ci --ignore-scripts false", map[string]string{"package.json": `{"scripts":{"postinstall":"node x.js"}}`, "package-lock.json": lock}, "postinstall"},
 		{"dependencies_script", "npm ci", map[string]string{"package.json": `{"scripts":{"dependencies":"node gen.js"}}`, "package-lock.json": lock}, `"dependencies" script`},
 		{"bare_tarball", "npm ci", map[string]string{"package.json": `{"dependencies":{"mylib":"mylib-1.0.0.tgz"}}`, "package-lock.json": lock}, "mylib-1.0.0.tgz"},
 		{"remote_tarball", "npm ci", map[string]string{"package.json": `{"dependencies":{"mylib":"https://x.example/mylib-1.0.0.tgz"}}`, "package-lock.json": lock}, ""},

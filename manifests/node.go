@@ -55,7 +55,8 @@ func followPackageJSON(in *Install, read Reader) {
 	ignoreScripts := false
 	for i, a := range in.Cmd.Args {
 		if in.Cmd.Lit[i] && (a == "--ignore-scripts" || a == "--ignore-scripts=true") {
-			ignoreScripts = true
+			// npm takes a following true or false as the flag's value
+			ignoreScripts = !(a == "--ignore-scripts" && i+1 < len(in.Cmd.Args) && in.Cmd.Args[i+1] == "false")
 		}
 	}
 	if !ignoreScripts {
