@@ -110,7 +110,31 @@ func runCacheDefeat(p *Pass) {
 func (p *Pass) removeWord(in *Instr, e element, i int) Edit {
 	sp := e.wordSpan(in, i)
 	prev := e.wordSpan(in, i-1)
-	return Edit{Start: prev.End, End: sp.End}
+	if in.Run.keeps(prev.End, sp.End) {
+		return Edit{Start: prev.End, End: sp.End}
+	}
+	// A comment line sits between the two words: take the word and the blanks after it, or
+	// its whole line when it stands alone on a continued line.
+	src := p.File.Source.Src
+	end := sp.End
+	for end < len(src) && (src[end] == ' ' || src[end] == '\t') {
+		end++
+	}
+	start := sp.Start
+	for start > 0 && (src[start-1] == ' ' || src[start-1] == '\t') {
+		start--
+	}
+	esc := byte(p.File.Escape)
+	if (start == 0 || src[start-1] == '\n') && end < len(src) && src[end] == esc {
+		nl := end + 1
+		for nl < len(src) && (src[nl] == ' ' || src[nl] == '\t' || src[nl] == '\r') {
+			nl++
+		}
+		if nl < len(src) && src[nl] == '\n' {
+			return Edit{Start: start, End: nl + 1} // the whole line "    --no-cache-dir \"
+		}
+	}
+	return Edit{Start: sp.Start, End: end}
 }
 
 // removeElement deletes command k of a RUN's && chain, with the && that joins it.
@@ -128,6 +152,10 @@ func (p *Pass) removeElement(in *Instr, els []element, k int, chain bool, msg st
 			start = trimSemicolon(p.File.Source.Src, els[k-1].start, start) // a; rm -rf x
 		}
 		ed = Edit{Start: start, End: els[k].end}
+	}
+	if !in.Run.keeps(ed.Start, ed.End) {
+		p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Declined: "not removed: a comment line inside the RUN would go with it"})
+		return
 	}
 	p.Report(Finding{instr: in, Line: in.Line(), Message: msg, Fix: &Fix{Message: "Remove " + els[k].text() + " from the step", Applicability: Safe, Edits: []Edit{ed}}})
 }

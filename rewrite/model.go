@@ -190,6 +190,19 @@ type Shell struct {
 	Indent string
 	// Flags are the spans of the RUN's flags (--mount=...), in order.
 	Flags []Span
+	// Comments are the spans of comment lines inside the RUN's continuation, which
+	// BuildKit drops: an edit must not remove them.
+	Comments []Span
+}
+
+// keeps reports whether the span [start, end) holds none of the RUN's inner comment lines.
+func (r *Shell) keeps(start, end int) bool {
+	for _, c := range r.Comments {
+		if c.Start < end && start < c.End {
+			return false
+		}
+	}
+	return true
 }
 
 // Parse parses src with BuildKit's parser and instructions, then computes spans, stages
@@ -704,6 +717,53 @@ func (e stateEnviron) Each(fn func(name string, vr expand.Variable) bool) {
 	}
 }
 
+// shellText rewrites a RUN's command text (at offset base of the file) for the shell parser
+// without moving any byte: each continuation becomes blanks and a backslash right before
+// the newline, each inner comment line blanks and a backslash, and CRLF a blank and LF.
+func shellText(text []byte, esc byte, base int, comments []Span) []byte {
+	sh := append([]byte(nil), text...)
+	for _, c := range comments {
+		a, b := c.Start-base, min(c.End-base, len(sh))
+		for i := a; i < b; i++ {
+			sh[i] = ' '
+		}
+		if b > a && sh[b-1] == ' ' && b-1 < len(text) && text[b-1] == '\n' {
+			sh[b-1] = '\n'
+			if b-2 >= a {
+				sh[b-2] = '\\'
+			}
+		}
+	}
+	for i := 0; i < len(sh); i++ {
+		if text[i] != esc {
+			continue
+		}
+		j := i + 1
+		for j < len(sh) && (sh[j] == ' ' || sh[j] == '\t') {
+			j++
+		}
+		nl := -1
+		switch {
+		case j < len(sh) && sh[j] == '\n':
+			nl = j
+		case j+1 < len(sh) && sh[j] == '\r' && sh[j+1] == '\n':
+			nl = j + 1
+		}
+		if nl < 0 {
+			if esc == '\\' {
+				i++ // an escaped character: \\ or \"
+			}
+			continue
+		}
+		for k := i; k < nl; k++ {
+			sh[k] = ' '
+		}
+		sh[nl-1] = '\\'
+		i = nl
+	}
+	return bytes.ReplaceAll(sh, []byte("\r\n"), []byte(" \n"))
+}
+
 // parseRun finds the flags and command text of a RUN and, for the shell form, parses the
 // shell. A RUN whose shell cannot be read still gets its offsets (so flags can be added),
 // with NoShell saying why.
@@ -722,10 +782,19 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 			switch {
 			case src[p] == ' ' || src[p] == '\t':
 				p++
-			case src[p] == esc && p+1 < end && src[p+1] == '\n':
-				p += 2
-			case src[p] == esc && p+2 < end && src[p+1] == '\r' && src[p+2] == '\n':
-				p += 3
+			case src[p] == esc:
+				q := p + 1 // BuildKit allows blanks between the escape and the line end
+				for q < end && (src[q] == ' ' || src[q] == '\t') {
+					q++
+				}
+				switch {
+				case q < end && src[q] == '\n':
+					p = q + 1
+				case q+1 < end && src[q] == '\r' && src[q+1] == '\n':
+					p = q + 2
+				default:
+					return
+				}
 			default:
 				return
 			}
@@ -750,14 +819,25 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 	r.Multiline = bytes.Contains(src[in.Span.Start:end], []byte("\n"))
 	r.Indent = "    "
 	lines := bytes.Split(src[in.Span.Start:end], []byte("\n"))
+	off := in.Span.Start
+	indentSet := false
 	for i, l := range lines {
 		t := bytes.TrimSpace(l)
-		if i > 0 && (len(t) == 0 || t[0] == '#') {
-			return r, "it has comment or blank lines inside its continuation"
+		if i > 0 && len(t) == 0 {
+			return r, "it has blank lines inside its continuation"
 		}
-		if i == 1 {
+		if i > 0 && t[0] == '#' {
+			// BuildKit drops comment lines inside a continuation; the shell below sees
+			// them as blanks that continue the line, so that offsets stay the same.
+			if off < r.CmdStart {
+				return r, "it has comment lines among its flags"
+			}
+			r.Comments = append(r.Comments, Span{off, off + len(l) + 1})
+		} else if i > 0 && !indentSet {
 			r.Indent = string(l[:len(l)-len(bytes.TrimLeft(l, " \t"))])
+			indentSet = true
 		}
+		off += len(l) + 1
 	}
 	switch {
 	case f.Windows[in.Stage]:
@@ -767,15 +847,10 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 	case !c.PrependShell:
 		return r, "it is in exec (JSON) form"
 	}
-	// The shell sees the text as the Dockerfile's shell does: the escape character before a
-	// line ending is a continuation, and CRLF endings become " \n", keeping every offset.
-	sh := append([]byte(nil), text...)
-	if esc != '\\' {
-		sh = bytes.ReplaceAll(sh, []byte{esc, '\n'}, []byte("\\\n"))
-		sh = bytes.ReplaceAll(sh, []byte{esc, '\r', '\n'}, []byte(" \\\n"))
-	}
-	sh = bytes.ReplaceAll(sh, []byte("\\\r\n"), []byte(" \\\n"))
-	sh = bytes.ReplaceAll(sh, []byte("\r\n"), []byte(" \n"))
+	// The shell sees the text as the Dockerfile's shell does, keeping every offset: the
+	// escape character before a line ending (blanks between allowed) is a continuation,
+	// comment lines inside the continuation are gone, and CRLF endings become " \n".
+	sh := shellText(text, esc, r.CmdStart, r.Comments)
 	key := string(sh)
 	if file, ok := f.shells[key]; ok {
 		r.Shell = file // the same command text in an earlier round

@@ -1049,6 +1049,9 @@ func (p *Pass) judgeRun(ci *copyInfo, J *Instr) runVerdict {
 		restOK = restOK && blockAt > 1
 		prefix = els[0].text() + "; "
 	}
+	if restOK && !J.Run.keeps(els[blockAt-1].end, els[blockAt].start) {
+		restOK = false // a comment line between the halves would be lost
+	}
 	if chain && restOK && v.installs > 0 && v.first.install != nil && !stateChange {
 		if v.blockEl.install != nil {
 			v.installs--
