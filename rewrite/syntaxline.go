@@ -48,8 +48,19 @@ func runSyntaxLine(p *Pass) {
 	if !ok && p.Options.NoSyntax {
 		return // the builder's own frontend supports RUN --mount
 	}
+	if !ok && indentedSyntax(src.Src) {
+		// BuildKit's parser reads "  # syntax=..." as the directive, so a second one would
+		// fail the build; the frontend is then chosen without it, and takes RUN --mount.
+		return
+	}
 	if !ok {
 		at := src.BOM
+		if bytes.HasPrefix(src.Src[at:], []byte("#!")) {
+			// A shebang stays first; BuildKit reads the directive on the line after it.
+			if nl := bytes.IndexByte(src.Src[at:], '\n'); nl >= 0 {
+				at += nl + 1
+			}
+		}
 		p.Report(Finding{Line: 1, Message: "RUN --mount on line " + strconv.Itoa(user.Line()) + " needs Dockerfile frontend 1.2 or later, and no # syntax directive asks for it", Fix: &Fix{
 			Message: "Add # syntax=" + syntaxValue + " as the first line", Applicability: Safe,
 			Edits: []Edit{{Start: at, End: at, New: "# syntax=" + syntaxValue + src.EOL}},
@@ -66,9 +77,13 @@ func runSyntaxLine(p *Pass) {
 	if i < 0 {
 		return
 	}
+	updated := syntaxValue
+	if name, _, _ := strings.Cut(value, ":"); name != "docker/dockerfile" {
+		updated = name + ":1" // keep the registry the file names (docker.io/docker/dockerfile)
+	}
 	p.Report(Finding{Line: p.File.OrigLine(line), Message: "# syntax=" + value + " is older than 1.2, which RUN --mount on line " + strconv.Itoa(user.Line()) + " needs", Fix: &Fix{
-		Message: "Update the directive to " + syntaxValue, Applicability: Safe,
-		Edits: []Edit{{Start: span.Start + i, End: span.Start + i + len(value), New: syntaxValue}},
+		Message: "Update the directive to " + updated, Applicability: Safe,
+		Edits: []Edit{{Start: span.Start + i, End: span.Start + i + len(value), New: updated}},
 	}})
 }
 
@@ -131,6 +146,29 @@ func detectSyntax(src []byte) (string, string, []parser.Range, bool) {
 		}
 	}
 	return parser.DetectSyntax(head)
+}
+
+// indentedSyntax reports whether one of the file's leading directive lines, indented, sets
+// syntax: BuildKit's parser reads it as the directive although DetectSyntax does not.
+func indentedSyntax(src []byte) bool {
+	for i, l := range strings.Split(string(bytes.TrimPrefix(src, []byte{0xEF, 0xBB, 0xBF})), "\n") {
+		t := strings.TrimSpace(l)
+		if i == 0 && strings.HasPrefix(t, "#!") {
+			continue
+		}
+		rest, ok := strings.CutPrefix(t, "#")
+		if !ok {
+			return false
+		}
+		k, _, ok := strings.Cut(rest, "=")
+		if !ok {
+			return false // a comment ends the directives
+		}
+		if strings.EqualFold(strings.TrimSpace(k), "syntax") {
+			return true
+		}
+	}
+	return false
 }
 
 // containsFold reports whether s holds the lower-case ASCII word in any case.

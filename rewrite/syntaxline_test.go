@@ -1,9 +1,13 @@
 package rewrite
 
 import (
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cachefix/cachefix/detect"
 )
 
 // detectSyntax must agree with BuildKit's DetectSyntax, which it only skips.
@@ -54,6 +58,25 @@ func TestTooOld(t *testing.T) {
 	} {
 		if got := tooOld(ref); got != want {
 			t.Errorf("tooOld(%q) = %v, want %v", ref, got, want)
+		}
+	}
+}
+
+// The directive goes after a shebang, is not added beside an indented one that BuildKit's
+// parser reads, and an update keeps the registry the file names.
+func TestSyntaxLinePlacement(t *testing.T) {
+	ctx, _ := detect.New(fstest.MapFS{"requirements.txt": {Data: []byte("flask\n")}}, nil)
+	for _, tt := range []struct{ src, want string }{
+		{"#!/usr/bin/env buildctl\nFROM python:3.12-slim\nRUN pip install --no-cache-dir flask\n", "#!/usr/bin/env buildctl\n# syntax=docker/dockerfile:1\nFROM python:3.12-slim\n"},
+		{"  # syntax=docker/dockerfile:1.0\nFROM python:3.12-slim\nRUN pip install --no-cache-dir flask\n", "  # syntax=docker/dockerfile:1.0\nFROM python:3.12-slim\nRUN --mount"},
+		{"# syntax=docker.io/docker/dockerfile:1.1\nFROM python:3.12-slim\nRUN pip install --no-cache-dir flask\n", "# syntax=docker.io/docker/dockerfile:1\n"},
+	} {
+		res, err := Run("Dockerfile", []byte(tt.src), ctx, Options{}, All())
+		if err != nil {
+			t.Fatalf("%q: %v", tt.src, err)
+		}
+		if !strings.HasPrefix(string(res.Output), tt.want) {
+			t.Errorf("%q: got\n%s", tt.src, res.Output)
 		}
 	}
 }
