@@ -302,6 +302,10 @@ func runCacheMount(p *Pass) {
 				decline(inst.NoCache)
 				continue
 			}
+			if len(inst.Defeats) > 0 && p.File.ignores(in, "cache-defeat") {
+				decline(fmt.Sprintf("cache-defeat is suppressed for this step, so its %s would bypass the mount", inst.Cmd.Args[inst.Defeats[0]]))
+				continue
+			}
 			if why := p.frontendDoubt(); why != "" && len(cacheMounts(in)) == 0 {
 				decline(why)
 				continue

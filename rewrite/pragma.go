@@ -49,7 +49,7 @@ func (f *File) ignores(in *Instr, rule string) bool {
 		return false
 	}
 	if in != nil {
-		for _, c := range in.Node.PrevComment {
+		for _, c := range f.commentsAbove(in) {
 			if rules, ok := pragmaRules(c, "ignore"); ok && match(rules) {
 				return true
 			}
@@ -61,6 +61,26 @@ func (f *File) ignores(in *Instr, rule string) bool {
 		}
 	}
 	return false
+}
+
+// commentsAbove returns the text (after "#") of the comment lines between the previous
+// instruction and in, blank lines allowed. BuildKit's own list (PrevComment) starts over at
+// a bare "#" line, which would drop a pragma above a boxed comment.
+func (f *File) commentsAbove(in *Instr) []string {
+	prevEnd := 0
+	if in.Index > 0 {
+		prevEnd = f.Instrs[in.Index-1].Node.EndLine
+	}
+	var out []string
+	src := f.Source
+	for l := in.Node.StartLine - 1; l > prevEnd && l >= 1; l-- {
+		sp := src.LineSpan(l, l)
+		b := bytes.TrimSpace(src.Src[sp.Start:sp.End])
+		if len(b) > 0 && b[0] == '#' {
+			out = append(out, string(b[1:]))
+		}
+	}
+	return out
 }
 
 // globalIgnores returns the rule lists of "# cachefix:global ignore=..." comments.
