@@ -207,16 +207,31 @@ func (c *Context) Symlinked(name string) string {
 // back a path under dir, which the ignore file otherwise excludes: an exception whose
 // literal start (up to its first wildcard) and dir/ are one a prefix of the other.
 func (c *Context) MayReinclude(dir string) bool {
-	dir = path.Clean(strings.TrimPrefix(dir, "/")) + "/"
+	dir = path.Clean(strings.TrimPrefix(dir, "/"))
+	dirParts := strings.Split(dir, "/")
 	for _, pat := range c.ignore.Patterns() {
 		if !pat.Exclusion() {
 			continue
 		}
-		lit := strings.TrimPrefix(pat.String(), "/")
-		if i := strings.IndexAny(lit, "*?[\\"); i >= 0 {
-			lit = lit[:i]
+		text := path.Clean(strings.TrimPrefix(pat.String(), "/"))
+		if strings.Contains(text, "**") {
+			lit := text[:strings.Index(text, "**")]
+			if strings.HasPrefix(dir+"/", lit) || strings.HasPrefix(lit, dir+"/") {
+				return true
+			}
+			continue
 		}
-		if strings.HasPrefix(dir, lit) || strings.HasPrefix(lit, dir) {
+		// Without **, a pattern matches paths of as many parts as it has: one that matches
+		// dir, a folder above it, or a path below it brings back files under dir.
+		parts := strings.Split(text, "/")
+		match := true
+		for i := 0; i < len(parts) && i < len(dirParts); i++ {
+			if ok, err := path.Match(parts[i], dirParts[i]); err != nil || !ok {
+				match = false
+				break
+			}
+		}
+		if match {
 			return true
 		}
 	}

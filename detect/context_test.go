@@ -93,6 +93,9 @@ func TestMayReinclude(t *testing.T) {
 		{"*\n!package.json\n!src/\n", "node_modules", false},
 		{"node_modules\n", "node_modules", false},
 		{"*\n!frontend\n", "frontend/node_modules", true},
+		{"*\n!*.json\n!src/\n", "node_modules", false},
+		{"node_modules\n!node_*\n", "node_modules", true},
+		{"*\n!node_modules/.keep\n", "node_modules", true},
 	} {
 		c, err := New(fstest.MapFS{}, []byte(tt.ignore))
 		if err != nil {

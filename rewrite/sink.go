@@ -26,6 +26,7 @@ package rewrite
 // kind, so a plan is reported once.
 
 import (
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -907,6 +908,10 @@ func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore []stri
 				if !plainPath("/" + c) {
 					return nil, fmt.Sprintf("the install's output %s cannot be written as a .dockerignore entry", out)
 				}
+				if p.Context.MayReinclude(c) {
+					// "!node_modules/.keep": an entry appended after it would cancel it.
+					return nil, fmt.Sprintf("%s has an exception (!) for a path under %s, which a new entry after it would cancel for every build of the context", filepath.Base(p.Context.IgnorePath), c)
+				}
 				if who := p.siblingCopies(c); who != "" {
 					return nil, fmt.Sprintf("%s copies %s, which .dockerignore would have to exclude", who, c)
 				}
@@ -1196,7 +1201,9 @@ func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
 	w := sp.w
 	// The copy moves with the comment lines right above it.
 	start := p.commentStart(w)
-	wText := string(src.Src[start:src.trimEOL(w.Span.Start, w.Span.End)])
+	wEnd := src.trimEOL(w.Span.Start, w.Span.End)
+	wText := string(src.Src[start:wEnd])
+	wEOL := cmp.Or(string(src.Src[wEnd:w.Span.End]), src.EOL) // a moved line keeps its own ending
 	del := Edit{Start: start, End: w.Span.End}
 	{
 		// Between two blank lines, take one of them along, so no gap widens.
@@ -1220,16 +1227,35 @@ func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
 			flags = strings.Join(r.Node.Flags, " ") + " "
 		}
 		rest := string(src.Src[sp.split.suffixStart:r.Run.End])
-		edits = append(edits, Edit{Start: sp.split.prefixEnd, End: r.Run.End, New: src.EOL + lead + wText + src.EOL + p.File.keyword("RUN") + " " + flags + sp.split.prefix + rest})
+		edits = append(edits, Edit{Start: sp.split.prefixEnd, End: r.Run.End, New: src.EOL + lead + wText + wEOL + p.linterPragmas(r) + p.File.keyword("RUN") + " " + flags + sp.split.prefix + rest})
 		return edits
 	}
 	at := sp.after.Span.End
-	newText := lead + wText + src.EOL
+	newText := lead + wText + wEOL
 	if at == 0 || src.Src[at-1] != '\n' {
 		newText = src.EOL + lead + wText
 	}
 	from := start - strings.Index(newText, wText) // lines of the moved copy keep their old numbers
 	return append(edits, Edit{Start: at, End: at, New: newText, From: max(from, 0), Moved: true})
+}
+
+// linterPragmas returns the linter pragma lines right above a RUN that is split (# hadolint
+// ignore=..., # cachefix:ignore...), each with its line ending, for its second half: the
+// pragma belongs to both.
+func (p *Pass) linterPragmas(r *Instr) string {
+	src := p.File.Source
+	var b strings.Builder
+	for l := src.Line(p.commentStart(r)); l < r.Node.StartLine; l++ {
+		sp := src.LineSpan(l, l)
+		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
+		if rest, ok := strings.CutPrefix(t, "#"); ok {
+			rest = strings.TrimSpace(rest)
+			if strings.HasPrefix(rest, "hadolint ") || strings.HasPrefix(rest, pragmaPrefix+"ignore") {
+				b.Write(src.Src[sp.Start:sp.End])
+			}
+		}
+	}
+	return b.String()
 }
 
 // commentStart returns where the comment lines directly above an instruction start (its

@@ -29,7 +29,9 @@ func NewSource(path string, src []byte) *Source {
 			s.Lines = append(s.Lines, i+1)
 		}
 	}
-	if i := bytes.IndexByte(src, '\n'); i > 0 && src[i-1] == '\r' {
+	// The dominant ending: a file of mixed endings gets what most of its lines have.
+	crlf := bytes.Count(src, []byte("\r\n"))
+	if lf := bytes.Count(src, []byte("\n")) - crlf; crlf > lf {
 		s.EOL = "\r\n"
 	}
 	return s
