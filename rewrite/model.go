@@ -30,6 +30,8 @@ type File struct {
 	Stages [][]*Instr
 	// Keyword case: true when the file writes instructions in lower case.
 	Lower bool
+	// Title is true when most instructions are written in title case (From, Run).
+	Title bool
 	// Warnings are BuildKit's lint warnings for the file, by rule name and line.
 	Warnings []string
 	// Windows[i] is true when stage i builds a Windows image: cachefix leaves it alone.
@@ -237,7 +239,7 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 	stageEnd := map[string]*State{}
 	meta := &State{Env: map[string]*string{}, Workdir: "/"}
 	f.meta = meta
-	lower, upper := 0, 0
+	lower, upper, title := 0, 0, 0
 	for i, node := range res.AST.Children {
 		cmd := cmds[i]
 		if cmd == nil {
@@ -246,9 +248,12 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 			}
 		}
 		if kw := firstWord(node.Original); kw != "" {
-			if kw == strings.ToLower(kw) {
+			switch {
+			case kw == strings.ToLower(kw):
 				lower++
-			} else {
+			case len(kw) > 1 && kw[1:] == strings.ToLower(kw[1:]):
+				title++ // From, Run, Copy
+			default:
 				upper++
 			}
 		}
@@ -319,7 +324,8 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 		}
 		f.Instrs = append(f.Instrs, in)
 	}
-	f.Lower = lower > upper
+	f.Lower = lower > upper && lower >= title
+	f.Title = title > upper && title > lower
 	return f, nil
 }
 

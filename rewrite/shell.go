@@ -302,8 +302,11 @@ func under(p, dir string) bool {
 
 // keyword spells an instruction name in the file's case.
 func (f *File) keyword(name string) string {
-	if f.Lower {
+	switch {
+	case f.Lower:
 		return strings.ToLower(name)
+	case f.Title:
+		return strings.ToUpper(name[:1]) + strings.ToLower(name[1:])
 	}
 	return strings.ToUpper(name)
 }
