@@ -1,6 +1,9 @@
 package manifests
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // dockerClean is the apt configuration of Debian and Ubuntu images that deletes downloaded
 // packages after every install, even from a cache mount.
@@ -38,13 +41,19 @@ var Apt = &Manager{
 		if sub == "" {
 			return nil, false
 		}
+		for _, w := range words {
+			if w.flag == "-d" || w.flag == "--download-only" || (w.flag == "-o" || w.flag == "--option") && strings.Contains(strings.ToLower(w.val), "download-only") {
+				// The downloaded packages are the point: later commands or stages read them.
+				return &Install{NoCache: "it only downloads packages, which are read from /var/cache/apt afterwards"}, true
+			}
+		}
 		return &Install{}, true
 	},
 	Caches: func(Lookup) []CacheDir {
 		return []CacheDir{{Path: "/var/cache/apt", Locked: true}, {Path: "/var/lib/apt/lists", Locked: true, OnlyWhenRemoved: true}}
 	},
 	Cleans: func(c *Cmd) bool {
-		return (c.Name() == "apt-get" || c.Name() == "apt") && len(c.Args) == 2 && c.Args[1] == "clean"
+		return (c.Name() == "apt-get" || c.Name() == "apt") && len(c.Args) == 2 && (c.Args[1] == "clean" || c.Args[1] == "dist-clean" || c.Args[1] == "autoclean")
 	},
 	Around: &Around{
 		Marker: "docker-clean",

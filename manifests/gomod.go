@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -29,11 +30,14 @@ var Go = &Manager{
 			}
 			return &Install{NeedsSource: "go install compiles the source", Build: true}, true
 		case "build", "test", "vet", "generate", "run":
-			return &Install{NeedsSource: "go " + c.Args[1] + " compiles the source", Build: true}, true
+			return goOffline(c, &Install{NeedsSource: "go " + c.Args[1] + " compiles the source", Build: true}), true
 		}
 		return nil, false
 	},
 	Follow: func(in *Install, read Reader) {
+		if in.Build && in.NoPersistent == "" && read.Exists("vendor/modules.txt") && !goFlag(in.Cmd, "-mod=mod") && !goFlag(in.Cmd, "-mod=readonly") {
+			in.NoPersistent = "the module is vendored (vendor/modules.txt): modules other builds left in a shared cache would change the binary's build info"
+		}
 		if len(in.Inputs) == 0 || in.Inputs[0] != "go.mod" {
 			return
 		}
@@ -93,6 +97,35 @@ var Go = &Manager{
 	Cleans: func(c *Cmd) bool {
 		return c.Name() == "go" && len(c.Args) >= 3 && c.Args[1] == "clean" && (c.Args[2] == "-modcache" || c.Args[2] == "-cache")
 	},
+}
+
+// goOffline marks a build that must not download (GOPROXY=off, -mod=vendor), which reads
+// its modules from the image or from vendor/: a module cache mount is no use to it, and an
+// empty one would fail it, or change the binary (vendored builds record the sums of
+// modules they find in the cache).
+func goOffline(c *Cmd, in *Install) *Install {
+	switch {
+	case goFlag(c, "-mod=vendor"):
+		in.NoPersistent = "it builds from vendor/ (-mod=vendor): modules other builds left in a shared cache would change the binary's build info"
+	default:
+		if v, ok := c.lookup("GOPROXY"); ok && v == "off" {
+			in.NoPersistent = "GOPROXY=off: it builds from the modules the image holds"
+		}
+	}
+	return in
+}
+
+// goFlag reports whether the go command gets flag (-mod=vendor), on its command line or
+// in GOFLAGS.
+func goFlag(c *Cmd, flag string) bool {
+	if c == nil {
+		return false
+	}
+	if hasFlag(c, flag) {
+		return true
+	}
+	v, _ := c.lookup("GOFLAGS")
+	return slices.Contains(strings.Fields(v), flag)
 }
 
 var goFlags = flagSpec{"-o": true, "-ldflags": true, "-gcflags": true, "-tags": true, "-mod": true, "-p": true, "-C": true, "-pkgdir": true, "-trimpath": false}

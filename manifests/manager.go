@@ -122,6 +122,9 @@ type Install struct {
 	CacheDirs []CacheDir
 	// NoCache is set when the install cannot use a mount, with the reason.
 	NoCache string
+	// NoPersistent is set when the install cannot use a mount on a persistent cache (Go's
+	// module cache for a vendored or offline build), with the reason.
+	NoPersistent string
 	// Build marks a command that builds the project (go build) rather than installing its
 	// dependencies: it uses the caches, but re-running it on a source change is its job.
 	Build bool

@@ -194,6 +194,47 @@ func (p *Pass) frontendDoubt() string {
 	return ""
 }
 
+// aptArchivesRead returns an instruction of the file that reads packages from
+// /var/cache/apt (dpkg -i /var/cache/apt/archives/*.deb, COPY --from=debs
+// /var/cache/apt/archives/ ...), other than apt itself and the commands that remove them.
+func (p *Pass) aptArchivesRead(in *Instr) *Instr {
+	for _, k := range p.File.Instrs {
+		if c, ok := k.Cmd.(*instructions.CopyCommand); ok && c.From != "" {
+			for _, s := range c.SourcePaths {
+				if under(path.Clean(s), "/var/cache/apt") {
+					return k
+				}
+			}
+			continue
+		}
+		els, _ := p.File.elements(k)
+		for _, e := range els {
+			if e.cmd == nil {
+				if bytes.Contains(p.File.Source.Src[e.start:e.end], []byte("/var/cache/apt")) {
+					return k // inside a compound command: cannot tell
+				}
+				continue
+			}
+			switch e.cmd.Name() {
+			case "rm", "apt-get", "apt", "mv", "find", "echo", "printf":
+				continue
+			}
+			for _, a := range e.cmd.Args[1:] {
+				if strings.Contains(a, "/var/cache/apt") {
+					return k
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// networkNone reports whether a RUN runs without a network (RUN --network=none).
+func networkNone(in *Instr) bool {
+	run, ok := in.Cmd.(*instructions.RunCommand)
+	return ok && instructions.GetNetwork(run) == instructions.NetworkNone
+}
+
 // otherStageUses reports whether a stage other than in's runs an install of m.
 func (p *Pass) otherStageUses(in *Instr, m *manifests.Manager) bool {
 	for si, stage := range p.File.Stages {
@@ -221,6 +262,21 @@ func cacheMounts(in *Instr) []string {
 	var out []string
 	for _, m := range instructions.GetMounts(run) {
 		if m.Type == instructions.MountTypeCache {
+			out = append(out, path.Clean(m.Target))
+		}
+	}
+	return out
+}
+
+// tmpfsMounts returns the targets of a RUN's tmpfs mounts.
+func tmpfsMounts(in *Instr) []string {
+	run, ok := in.Cmd.(*instructions.RunCommand)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, m := range instructions.GetMounts(run) {
+		if m.Type == instructions.MountTypeTmpfs {
 			out = append(out, path.Clean(m.Target))
 		}
 	}
@@ -258,7 +314,7 @@ func runCacheMount(p *Pass) {
 			continue // misplaced-mount retargets the mount first
 		}
 		els = append(els[:len(els):len(els)], p.File.nestedCommands(in, els)...)
-		mounted := cacheMounts(in)
+		mounted := append(cacheMounts(in), tmpfsMounts(in)...) // a tmpfs there is a choice too
 		var missing []mountSpec
 		var names []string
 		reported := map[string]bool{}
@@ -302,6 +358,12 @@ func runCacheMount(p *Pass) {
 				decline(inst.NoCache)
 				continue
 			}
+			if inst.Manager == manifests.Apt {
+				if k := p.aptArchivesRead(in); k != nil {
+					decline(fmt.Sprintf("line %d reads downloaded packages from /var/cache/apt, which a mount would keep out of the image (or fill with other builds' packages)", k.Line()))
+					continue
+				}
+			}
 			if len(inst.Defeats) > 0 && p.File.ignores(in, "cache-defeat") {
 				decline(fmt.Sprintf("cache-defeat is suppressed for this step, so its %s would bypass the mount", inst.Cmd.Args[inst.Defeats[0]]))
 				continue
@@ -327,7 +389,14 @@ func runCacheMount(p *Pass) {
 					continue
 				}
 				if s.persistent {
-					if why := p.readLater(in, inst.Manager, s.target); why != "" {
+					why := inst.NoPersistent
+					if why == "" && networkNone(in) {
+						why = "the step runs without a network (--network=none), from what the image holds"
+					}
+					if why == "" {
+						why = p.readLater(in, inst.Manager, s.target)
+					}
+					if why != "" {
 						what := "dependency"
 						if inst.Manager == manifests.Go {
 							what = "module"
@@ -436,8 +505,10 @@ func (p *Pass) readLater(in *Instr, m *manifests.Manager, target string) string 
 			return fmt.Sprintf("the RUN on line %d may read it from the image", k.Line())
 		}
 		for _, e := range els {
-			if e.install != nil && e.install.Manager == m && (e.opaque || p.File.followed(p.Context, k, e.install, p.File.installDir(k, e.install)).NoCache != "") {
-				return fmt.Sprintf("%s on line %d reads it from the image", e.text(), k.Line())
+			if e.install != nil && e.install.Manager == m {
+				if f := p.File.followed(p.Context, k, e.install, p.File.installDir(k, e.install)); e.opaque || f.NoCache != "" || f.NoPersistent != "" || networkNone(k) {
+					return fmt.Sprintf("%s on line %d reads it from the image", e.text(), k.Line())
+				}
 			}
 			if e.install != nil {
 				continue // a recognized command, which gets the same mount

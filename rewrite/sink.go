@@ -242,10 +242,7 @@ loop:
 			if w, ok := J.Cmd.(*instructions.WorkdirCommand); ok {
 				wd = resolve(J.State.Workdir, w.Path)
 			}
-			owned := false // COPY --chown/--chmod creates missing folders of its destination with that owner
-			for _, fl := range ci.flags {
-				owned = owned || strings.HasPrefix(fl, "--chown") || strings.HasPrefix(fl, "--chmod")
-			}
+			owned := ci.owned() // COPY --chown/--chmod creates missing folders of its destination with that owner
 			overlap := strings.Contains(wd, "$") || under(wd, ci.abs) || under(ci.abs, wd)
 			if path.IsAbs(ci.dest) && isRoot(J.State.User) && !(owned && overlap) {
 				continue // the copy's destination does not depend on it; root creates the folder as COPY would
@@ -594,6 +591,17 @@ func (p *Pass) readCopy(w *Instr) *copyInfo {
 	return ci
 }
 
+// owned reports whether the copy sets the owner or mode of what it creates (--chown,
+// --chmod), the folders of its destination included.
+func (ci *copyInfo) owned() bool {
+	for _, fl := range ci.flags {
+		if strings.HasPrefix(fl, "--chown") || strings.HasPrefix(fl, "--chmod") {
+			return true
+		}
+	}
+	return false
+}
+
 // movable reports whether a copy may move below an install: only a copy into a project
 // folder, since a copy of configuration (apt sources, a global .npmrc) may be read by an
 // install that does not name it.
@@ -926,20 +934,32 @@ func (p *Pass) outputHazard(ci *copyInfo, out string, wipes bool) (ignore []stri
 	return ignore, ""
 }
 
-// trimSemicolon returns end moved back over the ";" that ends a statement in src[start:end].
+// trimSemicolon returns end moved back over the ";" that ends a statement in src[start:end],
+// with the blanks and line continuations before it (the docker-library style puts "; \\"
+// on a line of its own), so that nothing after the new end continues the line.
 func trimSemicolon(src []byte, start, end int) int {
 	e := end
 	for e > start && (src[e-1] == ' ' || src[e-1] == '\t') {
 		e--
 	}
-	if e > start && src[e-1] == ';' {
-		e--
-		for e > start && (src[e-1] == ' ' || src[e-1] == '\t') {
-			e--
-		}
-		return e
+	if e <= start || src[e-1] != ';' {
+		return end
 	}
-	return end
+	e--
+	for e > start {
+		switch {
+		case src[e-1] == ' ' || src[e-1] == '\t' || src[e-1] == '\r':
+			e--
+		case src[e-1] == '\n' && e-2 >= start && (src[e-2] == '\\' || src[e-2] == '`' || src[e-2] == '\r' && e-3 >= start && (src[e-3] == '\\' || src[e-3] == '`')):
+			e -= 2 // an escaped line ending
+			if src[e] == '\r' {
+				e--
+			}
+		default:
+			return e
+		}
+	}
+	return e
 }
 
 type runVerdict struct {
@@ -1083,6 +1103,11 @@ func (p *Pass) judgeElement(ci *copyInfo, J *Instr, e element, cwd string, unsaf
 			return "", nil, nil, false // cachefix's own docker-clean set-aside
 		}
 		return "runs a compound command that may read the source", nil, nil, false
+	}
+	if e.install != nil && e.install.Manager == manifests.Apt && ci.owned() {
+		// A package may create the copy's destination (apache2 makes /var/www/html): made
+		// by the install, it belongs to root; made by the copy, to the --chown owner.
+		return fmt.Sprintf("%s may create %s as root, where %s creates it with the owner its flags give", e.label(), ci.abs, ci.text), nil, nil, true
 	}
 	if e.install != nil {
 		// Includes are read wherever they come from (this copy or an earlier one).
