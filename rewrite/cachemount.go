@@ -174,6 +174,14 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 // 1.2, or another image, such as a mirror), when no RUN of the file mounts anything yet;
 // or "".
 func (p *Pass) frontendDoubt() string {
+	if p.shared.doubt == nil {
+		why := p.readFrontendDoubt()
+		p.shared.doubt = &why
+	}
+	return *p.shared.doubt
+}
+
+func (p *Pass) readFrontendDoubt() string {
 	value, _, _, ok := detectSyntax(p.File.Source.Src)
 	if !ok {
 		return ""

@@ -90,6 +90,8 @@ type shared struct {
 	adding map[*Instr][]string
 	// folders lists, per stage, the folders its installs read (see folderInput).
 	folders map[int][]readFolder
+	// doubt caches frontendDoubt.
+	doubt *string
 }
 
 // readFolder is a folder an install of a RUN reads, as an image path.

@@ -189,7 +189,7 @@ func (p *Pass) plans() []*sinkPlan {
 			if ci == nil && stage[i].copyWhy != "" && declined == nil {
 				declined = p.declineCopy(stage, i)
 			}
-			if ci == nil || !ci.movable() || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") || p.isManifestCopy(ci, nil) || p.folderInput(stage[i], ci) {
+			if ci == nil || !ci.movable() || p.File.ignores(stage[i], "manifest-first") || p.File.ignores(stage[i], "install-order") || p.File.ignores(stage[i], "split-chain") || p.isManifestCopy(ci, nil) {
 				continue // e.g. # cachefix:ignore=manifest-first above the COPY: it stays
 			}
 			if p.missingSource(ci) {
@@ -198,7 +198,7 @@ func (p *Pass) plans() []*sinkPlan {
 				continue
 			}
 			sp := p.plan(stage, i, ci)
-			if sp == nil {
+			if sp == nil || p.folderInput(stage[i], ci) {
 				continue
 			}
 			if sp.declined == "" {
@@ -358,8 +358,8 @@ func (p *Pass) folderInput(w *Instr, ci *copyInfo) bool {
 		for _, k := range p.File.Stages[w.Stage] {
 			els, _ := p.File.elements(k)
 			for _, e := range els {
-				if e.install == nil || e.install.Manager.Follow == nil && len(e.install.Folders) == 0 {
-					continue
+				if e.install == nil || len(e.install.Folders) == 0 && e.install.Manager != manifests.Pip && e.install.Manager != manifests.Uv {
+					continue // only pip's and uv's configuration files name more folders
 				}
 				cwd := p.File.installDir(k, e.install)
 				for _, dir := range p.File.followed(p.Context, k, e.install, cwd).Folders {
