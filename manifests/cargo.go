@@ -50,7 +50,12 @@ var Cargo = &Manager{
 		if in.NoCache != "" {
 			return
 		}
-		for _, f := range append(upward(".cargo/config.toml"), upward(".cargo/config")...) {
+		home := "~/.cargo"
+		if v, ok := in.Cmd.lookup("CARGO_HOME"); ok && path.IsAbs(v) {
+			home = v
+		}
+		files := slices.Concat(upward(".cargo/config.toml"), upward(".cargo/config"), []string{path.Join(home, "config.toml"), path.Join(home, "config")})
+		for _, f := range files {
 			data, err := read.Read(f)
 			if err != nil {
 				continue

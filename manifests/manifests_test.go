@@ -420,6 +420,9 @@ func TestPipEnvironment(t *testing.T) {
 			t.Errorf("%s %v: outputs %q, want %q", tt.cmd, tt.env, got, tt.outputs)
 		}
 	}
+	if in, _ := Recognize(cmdOf("pip install -r r.txt", map[string]string{"PIP_CACHE_DIR": ".cache/pip"})); !strings.Contains(in.NoCache, "relative") {
+		t.Errorf("a relative PIP_CACHE_DIR: NoCache %q", in.NoCache)
+	}
 	if d := Pip.Caches(func(k string) (string, bool) { return ".cache/pip", k == "PIP_CACHE_DIR" }); len(d) != 0 {
 		t.Errorf("a relative PIP_CACHE_DIR gets a mount at %v", d)
 	}
@@ -899,6 +902,7 @@ func TestCargo(t *testing.T) {
 		{"cargo build --release --frozen", "reads the crate's source", "offline", nil},
 		{"cargo build --release --config net.offline=true", "reads the crate's source", "offline", nil},
 		{"cargo build --config=ci/cargo.toml", "reads the crate's source", "replace the registry", nil},
+		{"cargo build --release", "reads the crate's source", "offline", map[string]string{"~/.cargo/config.toml": "[net]\noffline = true\n"}},
 		{"cargo build --release", "reads the crate's source", "replaces the registry", map[string]string{".cargo/config.toml": "[source.crates-io]\nreplace-with = \"vendored\"\n"}},
 	}
 	for _, tt := range tests {

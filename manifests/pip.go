@@ -208,6 +208,11 @@ func pipInstall(c *Cmd, off int, spec flagSpec, uv bool) (*Install, bool) {
 			}
 		}
 	}
+	for _, name := range []string{"PIP_CACHE_DIR", "XDG_CACHE_HOME"} {
+		if v, ok := c.lookup(name); ok && v != "" && !path.IsAbs(v) && !uv && in.NoCache == "" {
+			in.NoCache = name + "=" + v + " is relative to each step's folder: there is no one place to mount"
+		}
+	}
 	// Variables that stand for flags (pip reads every option from PIP_<NAME>, uv its file
 	// flags from UV_<NAME>, space-separated).
 	vars := []string{"PIP_REQUIREMENT", "PIP_CONSTRAINT"}

@@ -882,6 +882,9 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 			continue
 		}
 		text := p.File.Source.Src[k.Span.Start:k.Span.End]
+		if k.Run != nil {
+			text = p.File.Source.Src[k.Run.CmdStart:k.Run.End] // the command, not its flags
+		}
 		if manager == "apt" && bytes.Contains(text, []byte("Dir::")) && bytes.Contains(text, []byte("apt.conf")) {
 			return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
 		}
@@ -889,6 +892,20 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 		for _, conf := range configFiles[manager] {
 			if k != in && bytes.Contains(text, []byte(conf)) && (bytes.Contains(text, []byte("cache")) || bytes.Contains(text, []byte("store")) || bytes.Contains(text, []byte("epositor"))) {
 				return fmt.Sprintf("the RUN on line %d, which writes %s,", k.Line(), conf)
+			}
+		}
+		// A configuration file mounted into the step (a secret .npmrc or pip.conf), whose
+		// settings cachefix cannot read.
+		if run, ok := k.Cmd.(*instructions.RunCommand); ok && k == in {
+			for _, m := range instructions.GetMounts(run) {
+				if m.Type != instructions.MountTypeSecret && m.Type != instructions.MountTypeBind {
+					continue
+				}
+				for _, conf := range configFiles[manager] {
+					if strings.HasSuffix(m.Target, conf) {
+						return fmt.Sprintf("the %s mount of %s on line %d", m.Type, m.Target, k.Line())
+					}
+				}
 			}
 		}
 		els, _ := p.File.elements(k)

@@ -369,12 +369,39 @@ func (p *Pass) folderInput(w *Instr, ci *copyInfo) bool {
 		}
 		p.shared.folders[w.Stage] = folders
 	}
+	var read []string
 	for _, f := range folders {
-		if f.at.Index > w.Index && (under(ci.abs, f.img) || under(f.img, ci.abs) && len(ci.sources) == 1 && ci.sources[0] != ".") {
-			return true // COPY pypi /pypi: the folder, or a folder holding it
+		if f.at.Index <= w.Index {
+			continue
+		}
+		if under(ci.abs, f.img) {
+			return true // COPY wheels /app/wheels: the folder itself
+		}
+		if under(f.img, ci.abs) {
+			read = append(read, f.img)
 		}
 	}
-	return false
+	if len(read) == 0 || len(ci.sources) != 1 || ci.sources[0] == "." {
+		return false
+	}
+	// COPY pypi /pypi for /pypi/simple: an input copy when it holds only what is read.
+	only, n := true, 0
+	fs.WalkDir(p.Context.FS, ci.sources[0], func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		img, _ := p.imagePath(ci, name)
+		inside := false
+		for _, r := range read {
+			inside = inside || under(img, r)
+		}
+		if n++; !inside || n > 500 {
+			only = false
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return only && n > 0
 }
 
 // declineCopy makes a declined plan for a copy cachefix cannot read (a variable in it),
