@@ -262,29 +262,20 @@ func (p *Pass) otherStageUses(in *Instr, m *manifests.Manager) bool {
 }
 
 // cacheMounts returns the targets of a RUN's cache mounts.
-func cacheMounts(in *Instr) []string {
-	run, ok := in.Cmd.(*instructions.RunCommand)
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, m := range instructions.GetMounts(run) {
-		if m.Type == instructions.MountTypeCache {
-			out = append(out, path.Clean(m.Target))
-		}
-	}
-	return out
-}
+func cacheMounts(in *Instr) []string { return mountTargets(in, instructions.MountTypeCache) }
 
 // tmpfsMounts returns the targets of a RUN's tmpfs mounts.
-func tmpfsMounts(in *Instr) []string {
+func tmpfsMounts(in *Instr) []string { return mountTargets(in, instructions.MountTypeTmpfs) }
+
+// mountTargets returns the targets of a RUN's mounts of one type.
+func mountTargets(in *Instr, typ instructions.MountType) []string {
 	run, ok := in.Cmd.(*instructions.RunCommand)
 	if !ok {
 		return nil
 	}
 	var out []string
 	for _, m := range instructions.GetMounts(run) {
-		if m.Type == instructions.MountTypeTmpfs {
+		if m.Type == typ {
 			out = append(out, path.Clean(m.Target))
 		}
 	}
