@@ -40,6 +40,21 @@ type Context struct {
 	excluded map[string]bool
 	files    map[string][]byte
 	globs    map[string][]string
+	// others caches Siblings, Nested and Composed, which read folders and files.
+	others map[string][]string
+}
+
+// once returns what fill returns, computed once per context under key.
+func (c *Context) once(key string, fill func() []string) []string {
+	if v, ok := c.others[key]; ok {
+		return v
+	}
+	if c.others == nil {
+		c.others = map[string][]string{}
+	}
+	v := fill()
+	c.others[key] = v
+	return v
 }
 
 // Overlay holds ignore files already changed in this run but not written (a dry run), by
@@ -281,7 +296,9 @@ var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", "
 // Siblings lists the other Dockerfiles in the context's folder and in the Dockerfile's own
 // folder (docker/web.Dockerfile built with the repository as context): they share its
 // .dockerignore. Paths on disk.
-func (c *Context) Siblings() []string {
+func (c *Context) Siblings() []string { return c.once("siblings", c.siblings) }
+
+func (c *Context) siblings() []string {
 	if c.Dir == "" {
 		return nil
 	}
@@ -304,7 +321,9 @@ func (c *Context) Siblings() []string {
 // Nested lists Dockerfiles in the context's subfolders (a few levels down, skipping .git,
 // node_modules, vendor and hidden folders, at most a few thousand entries), other than
 // Siblings: one built with the whole repository as its context shares its .dockerignore.
-func (c *Context) Nested() []string {
+func (c *Context) Nested() []string { return c.once("nested", c.nested) }
+
+func (c *Context) nested() []string {
 	if c.Dir == "" {
 		return nil
 	}
@@ -338,7 +357,9 @@ func (c *Context) Nested() []string {
 // that folder as their context (build: {context: ., dockerfile: docker/Dockerfile.dev}),
 // as paths on disk. The file is scanned by lines, not parsed: a dockerfile: key counts when
 // the context: key next to it, if any, names the folder itself.
-func (c *Context) Composed() []string {
+func (c *Context) Composed() []string { return c.once("composed", c.composed) }
+
+func (c *Context) composed() []string {
 	if c.Dir == "" {
 		return nil
 	}

@@ -660,7 +660,7 @@ func (p *Pass) siblingCopies(entry string) string {
 	if p.Context.OwnIgnore() {
 		return "" // an ignore file of this Dockerfile's own: no other build reads it
 	}
-	sibs, nested := p.Context.Siblings(), p.Context.Nested()
+	sibs, nested := slices.Clone(p.Context.Siblings()), slices.Clone(p.Context.Nested()) // cached: edited below
 	for _, c := range p.Context.Composed() {
 		if !slices.Contains(sibs, c) {
 			sibs = append(sibs, c) // built with this context by Compose: it counts in full
