@@ -977,11 +977,16 @@ func trimSemicolon(src []byte, start, end int) int {
 		switch {
 		case src[e-1] == ' ' || src[e-1] == '\t' || src[e-1] == '\r':
 			e--
-		case src[e-1] == '\n' && e-2 >= start && (src[e-2] == '\\' || src[e-2] == '`' || src[e-2] == '\r' && e-3 >= start && (src[e-3] == '\\' || src[e-3] == '`')):
-			e -= 2 // an escaped line ending
-			if src[e] == '\r' {
-				e--
+		case src[e-1] == '\n':
+			// An escaped line ending, with blanks allowed between the escape and the end.
+			q := e - 1
+			for q > start && (src[q-1] == ' ' || src[q-1] == '\t' || src[q-1] == '\r') {
+				q--
 			}
+			if q <= start || (src[q-1] != '\\' && src[q-1] != '`') {
+				return e
+			}
+			e = q - 1
 		default:
 			return e
 		}
