@@ -232,6 +232,16 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 		return nil, locate(path, err)
 	}
 	cmds := zipCommands(res.AST.Children, stages, metaArgs)
+	for _, w := range res.Warnings {
+		// The parser's own warnings (an empty continuation line, which can join the next
+		// instruction to a RUN), by kind: a rewrite must not add one.
+		kind, _, _ := strings.Cut(w.Short, ":")
+		line := 0
+		if w.Location != nil {
+			line = w.Location.Start.Line
+		}
+		warnings = append(warnings, fmt.Sprintf("%d: parser: %s", line, kind))
+	}
 	sort.Strings(warnings)
 	f.Warnings = warnings
 	stage := -1

@@ -80,3 +80,19 @@ func TestSyntaxLinePlacement(t *testing.T) {
 		}
 	}
 }
+
+// The parser's own warnings count among the file's warnings, so that a rewrite that adds
+// one (an empty continuation line, which joins the next instruction to a RUN) is refused.
+func TestParserWarningsCount(t *testing.T) {
+	f, err := Parse("Dockerfile", []byte("FROM alpine\nRUN apk add curl \\\n\nCOPY . /src\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range f.Warnings {
+		found = found || strings.Contains(w, "parser: Empty continuation line")
+	}
+	if !found {
+		t.Errorf("warnings %q lack the parser's empty-continuation warning", f.Warnings)
+	}
+}
