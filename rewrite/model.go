@@ -793,11 +793,24 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 		end = f.Source.trimEOL(in.Span.Start, f.Source.LineSpan(in.Node.StartLine, in.Node.StartLine).End)
 	}
 	p := in.Span.Start
+	lineStart := func(q int) bool { // only blanks before q on its line
+		for q > in.Span.Start && (src[q-1] == ' ' || src[q-1] == '\t') {
+			q--
+		}
+		return q > in.Span.Start && src[q-1] == '\n'
+	}
 	skipSpace := func() {
 		for p < end {
 			switch {
 			case src[p] == ' ' || src[p] == '\t':
 				p++
+			case src[p] == '#' && lineStart(p):
+				// A comment line inside the continuation, which BuildKit drops.
+				nl := bytes.IndexByte(src[p:end], '\n')
+				if nl < 0 {
+					return
+				}
+				p += nl + 1
 			case src[p] == esc:
 				q := p + 1 // BuildKit allows blanks between the escape and the line end
 				for q < end && (src[q] == ' ' || src[q] == '\t') {
@@ -844,11 +857,11 @@ func (f *File) parseRun(in *Instr) (*Shell, string) {
 		}
 		if i > 0 && t[0] == '#' {
 			// BuildKit drops comment lines inside a continuation; the shell below sees
-			// them as blanks that continue the line, so that offsets stay the same.
-			if off < r.CmdStart {
-				return r, "it has comment lines among its flags"
+			// them as blanks that continue the line, so that offsets stay the same. Those
+			// before the command (among the flags) are outside its text.
+			if off >= r.CmdStart {
+				r.Comments = append(r.Comments, Span{off, off + len(l) + 1})
 			}
-			r.Comments = append(r.Comments, Span{off, off + len(l) + 1})
 		} else if i > 0 && !indentSet {
 			r.Indent = string(l[:len(l)-len(bytes.TrimLeft(l, " \t"))])
 			indentSet = true
