@@ -318,6 +318,12 @@ func (c *Context) siblings() []string {
 	return out
 }
 
+// SkipDir reports whether a folder of that name is never searched for Dockerfiles: it
+// holds a repository's metadata or installed dependencies (.git, node_modules, vendor).
+func SkipDir(name string) bool {
+	return name == ".git" || name == "node_modules" || name == "vendor"
+}
+
 // Nested lists Dockerfiles in the context's subfolders (a few levels down, skipping .git,
 // node_modules, vendor and hidden folders, at most a few thousand entries), other than
 // Siblings: one built with the whole repository as its context shares its .dockerignore.
@@ -340,7 +346,7 @@ func (c *Context) nested() []string {
 		rel, _ := filepath.Rel(c.Dir, p)
 		if d.IsDir() {
 			name := d.Name()
-			if rel != "." && (strings.HasPrefix(name, ".") || name == "node_modules" || name == "vendor" || strings.Count(rel, string(filepath.Separator)) >= 3) {
+			if rel != "." && (strings.HasPrefix(name, ".") || SkipDir(name) || strings.Count(rel, string(filepath.Separator)) >= 3) {
 				return fs.SkipDir
 			}
 			return nil

@@ -12,8 +12,9 @@ import (
 // installed tools in bin/). Like Go's module cache they stay in the image where a later
 // step reads them: an offline or frozen build, or a stage that runs cargo when it starts.
 var Cargo = &Manager{
-	Name:  "cargo",
-	Files: []string{"**/Cargo.toml", "**/Cargo.lock", "**/.cargo/config.toml", "**/.cargo/config", "**/rust-toolchain.toml", "**/rust-toolchain"},
+	Name:        "cargo",
+	ConfigFiles: []string{"cargo/config"},
+	Files:       []string{"**/Cargo.toml", "**/Cargo.lock", "**/.cargo/config.toml", "**/.cargo/config", "**/rust-toolchain.toml", "**/rust-toolchain"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "cargo" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

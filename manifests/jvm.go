@@ -13,8 +13,9 @@ import (
 // ~/.m2 itself, which may hold a settings.xml the Dockerfile copied there. Later steps may
 // read the repository from the image (mvn -o), so it is persistent.
 var Maven = &Manager{
-	Name:  "maven",
-	Files: []string{"**/pom.xml", "**/.mvn/**", "**/mvnw"},
+	Name:        "maven",
+	ConfigFiles: []string{"settings.xml", "maven.config"},
+	Files:       []string{"**/pom.xml", "**/.mvn/**", "**/mvnw"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if n := c.Name(); n != "mvn" && n != "mvnw" {
 			return nil, false
@@ -207,8 +208,9 @@ func offlineFlag(v string, ok bool) bool {
 // mounted, but not the user home itself, which holds the wrapper's Gradle distribution and
 // a gradle.properties the Dockerfile may have copied there.
 var Gradle = &Manager{
-	Name:  "gradle",
-	Files: []string{"**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts", "**/gradle.properties", "**/gradle/**", "**/gradlew"},
+	Name:        "gradle",
+	ConfigFiles: []string{"gradle.properties", "init.gradle"},
+	Files:       []string{"**/build.gradle", "**/build.gradle.kts", "**/settings.gradle", "**/settings.gradle.kts", "**/gradle.properties", "**/gradle/**", "**/gradlew"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if n := c.Name(); n != "gradle" && n != "gradlew" {
 			return nil, false

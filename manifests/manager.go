@@ -38,6 +38,10 @@ type Manager struct {
 	// Runtime, for a manager with a persistent cache, names what may use that cache when the
 	// image runs, so that it must stay in the image.
 	Runtime *Runtime
+	// ConfigFiles are names (or path ends) of the configuration files that can move the
+	// manager's cache: a step that writes or mounts one leaves the cache where cachefix
+	// cannot tell.
+	ConfigFiles []string
 }
 
 // Runtime names the images and commands that use a manager's persistent cache when a

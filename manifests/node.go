@@ -405,8 +405,9 @@ func nodeInstall(c *Cmd, start int, locks ...string) (*Install, bool) {
 
 // Npm is npm ci and npm install.
 var Npm = &Manager{
-	Name:  "npm",
-	Files: []string{"**/package.json", "**/package-lock.json", "**/npm-shrinkwrap.json", "**/.npmrc"},
+	Name:        "npm",
+	ConfigFiles: []string{"npmrc"},
+	Files:       []string{"**/package.json", "**/package-lock.json", "**/npm-shrinkwrap.json", "**/.npmrc"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "npm" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false
@@ -456,8 +457,9 @@ var Npm = &Manager{
 
 // Yarn is yarn install (yarn v1; berry projects are recognized but get no mount).
 var Yarn = &Manager{
-	Name:  "yarn",
-	Files: []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
+	Name:        "yarn",
+	ConfigFiles: []string{"yarnrc"},
+	Files:       []string{"**/yarn.lock", "**/.yarnrc", "**/.yarnrc.yml", "**/.yarnclean", "**/.yarn/releases/**", "**/.yarn/plugins/**", "**/.yarn/patches/**", "**/.yarn/cache/**"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "yarn" && c.Name() != "yarnpkg" {
 			return nil, false
@@ -557,8 +559,9 @@ var Yarn = &Manager{
 
 // Pnpm is pnpm install.
 var Pnpm = &Manager{
-	Name:  "pnpm",
-	Files: []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
+	Name:        "pnpm",
+	ConfigFiles: []string{"npmrc", "pnpm/rc"},
+	Files:       []string{"**/pnpm-lock.yaml", "**/pnpm-workspace.yaml", "**/.pnpmfile.cjs"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pnpm" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

@@ -12,9 +12,10 @@ import (
 
 // Pip is pip, run as pip, pip3, pip3.12 or python -m pip.
 var Pip = &Manager{
-	Name:      "pip",
-	Files:     []string{"**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/constraints*.txt", "**/pip.conf"},
-	Recognize: recognizePip,
+	Name:        "pip",
+	ConfigFiles: []string{"pip.conf", "pip.ini"},
+	Files:       []string{"**/requirements*.txt", "**/requirements/*.txt", "**/requirements*.in", "**/constraints*.txt", "**/pip.conf"},
+	Recognize:   recognizePip,
 	Follow: func(in *Install, read Reader) {
 		pipConfig(in, read)
 		followRequirements(in, read)

@@ -18,8 +18,9 @@ const (
 
 // Poetry is poetry install.
 var Poetry = &Manager{
-	Name:  "poetry",
-	Files: []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
+	Name:        "poetry",
+	ConfigFiles: []string{"pypoetry", "poetry.toml"},
+	Files:       []string{"**/pyproject.toml", "**/poetry.lock", "**/poetry.toml"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "poetry" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -98,8 +99,9 @@ var Poetry = &Manager{
 
 // Pipenv is pipenv install and pipenv sync.
 var Pipenv = &Manager{
-	Name:  "pipenv",
-	Files: []string{"**/Pipfile", "**/Pipfile.lock"},
+	Name:        "pipenv",
+	ConfigFiles: []string{"pip.conf"},
+	Files:       []string{"**/Pipfile", "**/Pipfile.lock"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "pipenv" || len(c.Args) < 2 || !c.Lit[1] || (c.Args[1] != "install" && c.Args[1] != "sync") {
 			return nil, false
@@ -148,8 +150,9 @@ var Pipenv = &Manager{
 
 // Uv is uv sync, uv pip install and uv pip sync.
 var Uv = &Manager{
-	Name:  "uv",
-	Files: []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
+	Name:        "uv",
+	ConfigFiles: []string{"uv.toml"},
+	Files:       []string{"**/uv.lock", "**/uv.toml", "**/.python-version"},
 	Recognize: func(c *Cmd) (*Install, bool) {
 		if c.Name() != "uv" || len(c.Args) < 2 || !c.Lit[1] {
 			return nil, false

@@ -191,12 +191,11 @@ func (p *Pass) readFrontendDoubt() string {
 			return "" // the frontend the file names already takes RUN --mount
 		}
 	}
-	name, tag, _ := strings.Cut(value, ":")
-	name = strings.TrimPrefix(strings.TrimPrefix(name, "docker.io/"), "registry-1.docker.io/")
-	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+	f := parseFrontend(value)
+	if !f.docker {
 		return fmt.Sprintf("the # syntax directive names %s, a frontend cachefix cannot tell supports RUN --mount", value)
 	}
-	if t, _, pinned := strings.Cut(tag, "@"); pinned && tooOld(name+":"+t) {
+	if f.digest != "" && before12(f.tag) {
 		return fmt.Sprintf("the # syntax directive pins %s, which predates RUN --mount (1.2), by digest", value)
 	}
 	return ""
@@ -880,7 +879,7 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 			return fmt.Sprintf("the RUN on line %d, which writes apt configuration with a Dir:: setting,", k.Line())
 		}
 		// A configuration file written by the shell (echo "cache=/tmp/npm" >> ~/.npmrc).
-		for _, conf := range configFiles[manager] {
+		for _, conf := range inst.install.Manager.ConfigFiles {
 			if k != in && bytes.Contains(text, []byte(conf)) && (bytes.Contains(text, []byte("cache")) || bytes.Contains(text, []byte("store")) || bytes.Contains(text, []byte("epositor"))) {
 				return fmt.Sprintf("the RUN on line %d, which writes %s,", k.Line(), conf)
 			}
@@ -892,7 +891,7 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 				if m.Type != instructions.MountTypeSecret && m.Type != instructions.MountTypeBind {
 					continue
 				}
-				for _, conf := range configFiles[manager] {
+				for _, conf := range inst.install.Manager.ConfigFiles {
 					if strings.HasSuffix(m.Target, conf) {
 						return fmt.Sprintf("the %s mount of %s on line %d", m.Type, m.Target, k.Line())
 					}
@@ -920,18 +919,11 @@ func (p *Pass) cacheConfigured(in *Instr, inst element) string {
 	return ""
 }
 
-// configFiles are the names of the configuration files that can move a manager's cache.
-var configFiles = map[string][]string{
-	"npm": {"npmrc"}, "pnpm": {"npmrc", "pnpm/rc"}, "yarn": {"yarnrc"}, "pip": {"pip.conf", "pip.ini"},
-	"uv": {"uv.toml"}, "poetry": {"pypoetry", "poetry.toml"}, "pipenv": {"pip.conf"},
-	"maven": {"settings.xml", "maven.config"}, "gradle": {"gradle.properties", "init.gradle"}, "cargo": {"cargo/config"},
-}
-
 // cacheInstall is an install as its manager's Follow completes it from the files it reads,
 // which may move its cache (.npmrc's cache=, yarn 2+'s .yarnrc.yml, uv.toml's cache-dir).
 func (p *Pass) cacheInstall(in *Instr, inst *manifests.Install) *manifests.Install {
 	if inst.Cmd == nil {
 		return inst // made by hand: no command to follow from
 	}
-	return p.File.followed(p.Context, in, inst, in.State.Workdir)
+	return p.File.followed(p.Context, in, inst, p.File.installDir(in, inst))
 }

@@ -63,20 +63,37 @@ func (f *File) ignores(in *Instr, rule string) bool {
 	return false
 }
 
-// commentsAbove returns the text (after "#") of the comment lines between the previous
-// instruction and in, blank lines allowed. BuildKit's own list (PrevComment) starts over at
-// a bare "#" line, which would drop a pragma above a boxed comment.
-func (f *File) commentsAbove(in *Instr) []string {
+// commentLine returns the first of the comment lines right above in, up to the previous
+// instruction and across blank lines (BuildKit attaches comments to the next instruction
+// that way), or in's own line when there are none.
+func (f *File) commentLine(in *Instr) int {
 	prevEnd := 0
 	if in.Index > 0 {
 		prevEnd = f.Instrs[in.Index-1].Node.EndLine
 	}
+	src := f.Source
+	first := in.Node.StartLine
+	for l := in.Node.StartLine - 1; l > prevEnd; l-- {
+		sp := src.LineSpan(l, l)
+		t := bytes.TrimSpace(src.Src[sp.Start:sp.End])
+		if len(t) > 0 && t[0] == '#' {
+			first = l
+		} else if len(t) > 0 {
+			break
+		}
+	}
+	return first
+}
+
+// commentsAbove returns the text (after "#") of the comment lines right above in (see
+// commentLine). BuildKit's own list (PrevComment) starts over at a bare "#" line, which
+// would drop a pragma above a boxed comment.
+func (f *File) commentsAbove(in *Instr) []string {
 	var out []string
 	src := f.Source
-	for l := in.Node.StartLine - 1; l > prevEnd && l >= 1; l-- {
+	for l := f.commentLine(in); l < in.Node.StartLine; l++ {
 		sp := src.LineSpan(l, l)
-		b := bytes.TrimSpace(src.Src[sp.Start:sp.End])
-		if len(b) > 0 && b[0] == '#' {
+		if b := bytes.TrimSpace(src.Src[sp.Start:sp.End]); len(b) > 0 && b[0] == '#' {
 			out = append(out, string(b[1:]))
 		}
 	}

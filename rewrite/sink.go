@@ -385,23 +385,11 @@ func (p *Pass) folderInput(w *Instr, ci *copyInfo) bool {
 		return false
 	}
 	// COPY pypi /pypi for /pypi/simple: an input copy when it holds only what is read.
-	only, n := true, 0
-	fs.WalkDir(p.Context.FS, ci.sources[0], func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return nil
-		}
+	n, all := p.everyFile(ci.sources[0], 500, func(name string) bool {
 		img, _ := p.imagePath(ci, name)
-		inside := false
-		for _, r := range read {
-			inside = inside || under(img, r)
-		}
-		if n++; !inside || n > 500 {
-			only = false
-			return fs.SkipAll
-		}
-		return nil
+		return slices.ContainsFunc(read, func(r string) bool { return under(img, r) })
 	})
-	return only && n > 0
+	return all && n > 0
 }
 
 // declineCopy makes a declined plan for a copy cachefix cannot read (a variable in it),
@@ -510,7 +498,22 @@ func (p *Pass) isManifestCopy(ci *copyInfo, needed []string) bool {
 // prune's out/json/): a copy of it is a manifest copy. A folder of more than a few hundred
 // files is a source tree.
 func (p *Pass) onlyManifests(dir string, needed []string) bool {
-	read, other, n := false, false, 0
+	read := false
+	n, all := p.everyFile(dir, 200, func(name string) bool {
+		if slices.Contains(needed, name) {
+			read = true
+			return true
+		}
+		return manifests.IsManifest(name)
+	})
+	return all && (read || needed == nil && n > 0)
+}
+
+// everyFile reports whether ok holds for every file of the build under folder dir (files
+// the ignore file excludes do not count), and how many it saw; more than limit files make
+// it false. It stops at the first file ok refuses.
+func (p *Pass) everyFile(dir string, limit int, ok func(name string) bool) (n int, all bool) {
+	all = true
 	err := fs.WalkDir(p.Context.FS, dir, func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -524,20 +527,13 @@ func (p *Pass) onlyManifests(dir string, needed []string) bool {
 		if d.IsDir() {
 			return nil
 		}
-		switch n++; {
-		case n > 200:
-			other = true
-		case slices.Contains(needed, name):
-			read = true
-		case !manifests.IsManifest(name):
-			other = true
-		}
-		if other {
+		if n++; n > limit || !ok(name) {
+			all = false
 			return fs.SkipAll
 		}
 		return nil
 	})
-	return err == nil && (read || needed == nil && n > 0) && !other
+	return n, err == nil && all
 }
 
 // expandSource lists the context paths a COPY source names.
@@ -765,35 +761,17 @@ func copyDest(in *Instr) string {
 	return in.State.Workdir
 }
 
-// stageInstalls reports whether an install of the stage writes anything (node_modules, a
-// venv): a stage that installs nothing may be built from what CI installed.
-func stageInstalls(f *File, ctx *detect.Context, stage []*Instr) bool {
-	for _, k := range stage {
-		els, _ := f.elements(k)
-		for _, e := range els {
-			if e.install == nil {
-				continue
-			}
-			inst := e.install
-			if ctx != nil {
-				inst = f.followed(ctx, k, e.install, f.installDir(k, e.install))
-			}
-			if len(inst.Outputs) > 0 {
-				return true
-			}
-		}
-	}
-	return false
+// stageOutput is an install's output folder (absolute) in a stage.
+type stageOutput struct {
+	at    *Instr
+	dir   string
+	wipes bool
 }
 
-// installWrites reports whether an install after in, in its stage, writes image folder img
-// (one of its outputs is img or holds it), and whether one that does deletes it first
-// (npm ci), so that what the copy brought there does not matter.
-func installWrites(f *File, ctx *detect.Context, stage []*Instr, in *Instr, img string) (written, wipes bool) {
+// stageOutputs lists what the installs of a stage write, as their files complete them.
+func stageOutputs(f *File, ctx *detect.Context, stage []*Instr) []stageOutput {
+	var out []stageOutput
 	for _, k := range stage {
-		if k.Index <= in.Index {
-			continue
-		}
 		els, _ := f.elements(k)
 		for _, e := range els {
 			if e.install == nil {
@@ -805,14 +783,31 @@ func installWrites(f *File, ctx *detect.Context, stage []*Instr, in *Instr, img 
 				inst = f.followed(ctx, k, e.install, cwd)
 			}
 			for _, o := range inst.Outputs {
-				if strings.HasPrefix(o, "~/") {
-					continue
+				dir := o // ~/.local: the home is not resolved here, but it is an output
+				if !strings.HasPrefix(o, "~/") {
+					dir = resolve(cwd, o)
 				}
-				if out := resolve(cwd, o); under(img, out) {
-					written = true
-					wipes = wipes || inst.Wipes
-				}
+				out = append(out, stageOutput{k, dir, inst.Wipes})
 			}
+		}
+	}
+	return out
+}
+
+// stageInstalls reports whether an install of the stage writes anything (node_modules, a
+// venv): a stage that installs nothing may be built from what CI installed.
+func stageInstalls(f *File, ctx *detect.Context, stage []*Instr) bool {
+	return len(stageOutputs(f, ctx, stage)) > 0
+}
+
+// installWrites reports whether an install after in, in its stage, writes image folder img
+// (one of its outputs is img or holds it), and whether one that does deletes it first
+// (npm ci), so that what the copy brought there does not matter.
+func installWrites(f *File, ctx *detect.Context, stage []*Instr, in *Instr, img string) (written, wipes bool) {
+	for _, o := range stageOutputs(f, ctx, stage) {
+		if o.at.Index > in.Index && !strings.HasPrefix(o.dir, "~/") && under(img, o.dir) {
+			written = true
+			wipes = wipes || o.wipes
 		}
 	}
 	return written, wipes
@@ -1302,7 +1297,7 @@ func (p *Pass) sinkEdits(sp *sinkPlan) []Edit {
 func (p *Pass) linterPragmas(r *Instr) string {
 	src := p.File.Source
 	var b strings.Builder
-	for l := src.Line(p.commentStart(r)); l < r.Node.StartLine; l++ {
+	for l := p.File.commentLine(r); l < r.Node.StartLine; l++ {
 		sp := src.LineSpan(l, l)
 		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
 		if rest, ok := strings.CutPrefix(t, "#"); ok {
@@ -1319,24 +1314,9 @@ func (p *Pass) linterPragmas(r *Instr) string {
 // own start when there are none). Parser directives at the top of the file are not taken.
 func (p *Pass) commentStart(in *Instr) int {
 	src := p.File.Source
-	prevEnd := 0
-	if in.Index > 0 {
-		prevEnd = p.File.Instrs[in.Index-1].Node.EndLine
-	}
-	// BuildKit attaches comments to the next instruction across blank lines (a pragma there
-	// stays the instruction's): take the comments up to the previous instruction.
-	first := in.Node.StartLine
-	for l := in.Node.StartLine - 1; l > prevEnd; l-- {
-		sp := src.LineSpan(l, l)
-		t := strings.TrimSpace(string(src.Src[sp.Start:sp.End]))
-		if strings.HasPrefix(t, "#") {
-			first = l
-		} else if t != "" {
-			break
-		}
-	}
-	if in.Index == 0 || first == in.Node.StartLine {
-		return src.LineSpan(in.Node.StartLine, in.Node.StartLine).Start
+	first := p.File.commentLine(in)
+	if in.Index == 0 {
+		first = in.Node.StartLine
 	}
 	return src.LineSpan(first, first).Start
 }

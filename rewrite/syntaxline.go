@@ -78,7 +78,7 @@ func runSyntaxLine(p *Pass) {
 		return
 	}
 	updated := syntaxValue
-	if name, _, _ := strings.Cut(value, ":"); name != "docker/dockerfile" {
+	if name := parseFrontend(value).name; name != "docker/dockerfile" {
 		updated = name + ":1" // keep the registry the file names (docker.io/docker/dockerfile)
 	}
 	p.Report(Finding{Line: p.File.OrigLine(line), Message: "# syntax=" + value + " is older than 1.2, which RUN --mount on line " + strconv.Itoa(user.Line()) + " needs", Fix: &Fix{
@@ -87,14 +87,32 @@ func runSyntaxLine(p *Pass) {
 	}})
 }
 
-// tooOld reports whether a docker/dockerfile frontend reference is older than 1.2.
+// frontend is a # syntax reference taken apart: the image name as written (a registry
+// kept), whether it is Docker's own Dockerfile frontend, its tag and its digest.
+type frontend struct {
+	name, tag, digest string
+	docker            bool
+}
+
+func parseFrontend(ref string) frontend {
+	var f frontend
+	ref, f.digest, _ = strings.Cut(ref, "@")
+	f.name, f.tag, _ = strings.Cut(ref, ":")
+	short := strings.TrimPrefix(strings.TrimPrefix(f.name, "docker.io/"), "registry-1.docker.io/")
+	f.docker = short == "docker/dockerfile" || short == "docker/dockerfile-upstream"
+	return f
+}
+
+// tooOld reports whether a docker/dockerfile frontend reference, by tag (a digest pin is
+// the owner's choice and not updated), is older than 1.2.
 func tooOld(ref string) bool {
-	name, tag, ok := strings.Cut(ref, ":")
-	if !ok || strings.Contains(tag, "@") {
-		return false
-	}
-	name = strings.TrimPrefix(strings.TrimPrefix(name, "docker.io/"), "registry-1.docker.io/")
-	if name != "docker/dockerfile" && name != "docker/dockerfile-upstream" {
+	f := parseFrontend(ref)
+	return f.docker && f.digest == "" && before12(f.tag)
+}
+
+// before12 reports whether a stable frontend tag names a version older than 1.2.
+func before12(tag string) bool {
+	if tag == "" {
 		return false
 	}
 	ver, channel, _ := strings.Cut(tag, "-")

@@ -185,8 +185,6 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-var skipDirs = map[string]bool{".git": true, "node_modules": true, "vendor": true}
-
 // found is a Dockerfile and the PATH argument it was found under.
 type found struct {
 	path, root string
@@ -248,7 +246,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
 				return nil
 			}
 			if d.IsDir() {
-				if path != p && skipDirs[d.Name()] {
+				if path != p && detect.SkipDir(d.Name()) {
 					return fs.SkipDir
 				}
 				return nil
