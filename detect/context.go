@@ -38,11 +38,30 @@ type Context struct {
 	// to one goroutine.
 	stats    map[string][2]bool
 	excluded map[string]bool
-	files    map[string][]byte
 	globs    map[string][]string
 	// others caches Siblings, Nested and Composed, which read folders and files.
 	others map[string][]string
+	// disk caches what was read from FS, whatever the ignore file: a context made by
+	// Reignore shares it.
+	disk *disk
 }
+
+// disk caches a context's folder listings and file contents.
+type disk struct {
+	dirs  map[string]*listing
+	files map[string][]byte
+}
+
+// listing is a folder's entries by name, with their types (a symbolic link's is
+// fs.ModeSymlink); nil entries when the folder is too big to list, so that names in it
+// are looked up one by one.
+type listing struct {
+	ok      bool // the folder exists and could be read
+	entries map[string]fs.FileMode
+}
+
+// maxListing is the most entries a folder listing keeps.
+const maxListing = 4096
 
 // once returns what fill returns, computed once per context under key.
 func (c *Context) once(key string, fill func() []string) []string {
@@ -101,6 +120,78 @@ func New(fsys fs.FS, ignore []byte) (*Context, error) {
 	return c, c.compile()
 }
 
+// Reignore returns the context with another ignore file content (what a fix wrote to the
+// same ignore file): the same folder and files, read once for both.
+func (c *Context) Reignore(ignore []byte) (*Context, error) {
+	n := &Context{Dir: c.Dir, Dockerfile: c.Dockerfile, FS: c.FS, IgnorePath: c.IgnorePath, IgnoreSrc: ignore, IgnoreExists: true, disk: c.cache()}
+	return n, n.compile()
+}
+
+func (c *Context) cache() *disk {
+	if c.disk == nil {
+		c.disk = &disk{dirs: map[string]*listing{}, files: map[string][]byte{}}
+	}
+	return c.disk
+}
+
+// list returns the listing of a folder of the context (slash-separated, "." for the top).
+func (c *Context) list(dir string) *listing {
+	d := c.cache()
+	if l, ok := d.dirs[dir]; ok {
+		return l
+	}
+	l := &listing{}
+	if f, err := c.FS.Open(dir); err == nil {
+		if rd, ok := f.(fs.ReadDirFile); ok {
+			if st, err := f.Stat(); err == nil && st.IsDir() {
+				entries, err := rd.ReadDir(maxListing + 1)
+				if err == nil || errors.Is(err, io.EOF) {
+					l.ok = true
+					if len(entries) <= maxListing {
+						l.entries = make(map[string]fs.FileMode, len(entries))
+						for _, e := range entries {
+							l.entries[e.Name()] = e.Type()
+						}
+					}
+				}
+			}
+		}
+		f.Close()
+	}
+	d.dirs[dir] = l
+	return l
+}
+
+// present reports whether name is on disk in the context (excluded or not) and whether it
+// is a folder, following symbolic links. A folder's listing answers for its entries: a
+// missing manifest costs no system call.
+func (c *Context) present(name string) (exists, dir bool) {
+	if name == "." {
+		return true, true
+	}
+	parent, base := path.Split(name)
+	parent = strings.TrimSuffix(parent, "/")
+	if parent == "" {
+		parent = "."
+	}
+	if l := c.list(parent); !l.ok {
+		return false, false
+	} else if l.entries != nil {
+		mode, ok := l.entries[base]
+		if !ok {
+			return false, false
+		}
+		if mode&fs.ModeSymlink == 0 {
+			return true, mode.IsDir()
+		}
+	}
+	st, err := fs.Stat(c.FS, name)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
+}
+
 func (c *Context) compile() error {
 	patterns, err := ignorefile.ReadAll(bytes.NewReader(c.IgnoreSrc))
 	if err != nil {
@@ -151,11 +242,7 @@ func (c *Context) stat(name string) (exists, dir bool) {
 	if !fs.ValidPath(name) || c.Excluded(name) {
 		return false, false
 	}
-	st, err := fs.Stat(c.FS, name)
-	if err != nil {
-		return false, false
-	}
-	return true, st.IsDir()
+	return c.present(name)
 }
 
 // ReadFile reads a regular file of the build; excluded files do not exist.
@@ -167,15 +254,16 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	if c.Excluded(name) {
 		return nil, fmt.Errorf("%s: excluded by %s", name, filepath.Base(c.IgnorePath))
 	}
-	if data, ok := c.files[name]; ok {
+	d := c.cache()
+	if data, ok := d.files[name]; ok {
 		return data, nil
+	}
+	if exists, _ := c.present(name); !exists {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	data, err := readRegular(c.FS, name)
 	if err == nil {
-		if c.files == nil {
-			c.files = map[string][]byte{}
-		}
-		c.files[name] = data
+		d.files[name] = data
 	}
 	return data, err
 }

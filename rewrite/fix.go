@@ -47,13 +47,15 @@ const maxRounds = 10
 const MaxSize = 4 << 20
 
 // Run applies the rules to src until no fix applies, then re-parses the output with
-// BuildKit. On any failure it returns an error and src is to be left untouched.
+// BuildKit and checks it (see Options.Verdict for the exception). On any failure it
+// returns an error and src is to be left untouched.
 func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Rule) (*Result, error) {
 	if err := CheckInput(path, src); err != nil {
 		return nil, err
 	}
 	shells := map[string]*syntax.File{}
-	f, err := parseCached(path, src, shells)
+	lint := !opts.Verdict // the warnings serve only the output's check
+	f, err := parseCached(path, src, shells, lint)
 	if terr := checkTemplate(path, src, f); terr != nil {
 		return nil, terr
 	}
@@ -74,7 +76,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		}
 		if round > 0 {
 			// Full checks: the last round's parse is the output's final check.
-			if f, err = parseCached(path, cur, shells); err != nil {
+			if f, err = parseCached(path, cur, shells, lint); err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
 			}
 			done := append([][]Edit(nil), rounds...)
@@ -110,6 +112,9 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 						o.Applied = true
 						n++
 						applied = appendUnique(applied, fd.Rule)
+					} else if opts.Verdict {
+						o.Applied = true // conflicts with a fix of this round: applied in a later one
+						applied = appendUnique(applied, fd.Rule)
 					} else {
 						continue // conflicts with a fix of this round: offered again next round
 					}
@@ -128,15 +133,31 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		rounds = append(rounds, acc)
 		if len(ignore) > 0 {
 			res.Ignore = appendUnique(res.Ignore, ignore...)
-			next, err := detect.New(ctx.FS, ctx.WithIgnore(ignore))
+			next, err := ctx.Reignore(ctx.WithIgnore(ignore))
 			if err != nil {
 				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: %v", err)}
 			}
-			next.Dir, next.IgnorePath = ctx.Dir, ctx.IgnorePath
 			ctx = next
 		}
+		if opts.Verdict {
+			break // a fix applies: the file would change
+		}
 	}
-	if string(cur) != string(src) {
+	if opts.Verdict {
+		if opts.Model != ModelNone && string(cur) != string(src) {
+			// The counts need the output's model; its checks are left to the run that
+			// writes or prints it.
+			out, err := parseCached(path, cur, shells, false)
+			if err != nil {
+				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
+			}
+			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
+			res.SourceEdit.After = out.SourceEditInstalls(ctx)
+		} else if opts.Model == ModelAll {
+			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
+			res.SourceEdit.After = res.SourceEdit.Before
+		}
+	} else if string(cur) != string(src) {
 		out := f // the last round parsed cur with BuildKit's full checks and lint
 		if unreadableShells(out) > unreadableShells(first) {
 			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s left a RUN whose shell does not parse", strings.Join(applied, ", "))}

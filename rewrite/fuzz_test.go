@@ -69,6 +69,11 @@ func FuzzFix(f *testing.F) {
 			if _, err := Parse("Dockerfile", res.Output); err != nil {
 				t.Fatalf("output does not parse: %v\n%s", err, res.Output)
 			}
+			vopts := opts
+			vopts.Verdict = true
+			if v, err := Run("Dockerfile", src, ctx, vopts, All()); err != nil || v.Changed(src) != res.Changed(src) {
+				t.Fatalf("fix --check disagrees with fix (changed %v): %v", res.Changed(src), err)
+			}
 			ctx2 := ctx
 			if len(res.Ignore) > 0 {
 				ctx2, _ = detect.New(ctx.FS, res.IgnoreOutput)

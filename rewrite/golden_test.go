@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -100,6 +101,7 @@ func TestGolden(t *testing.T) {
 			compareGolden(t, filepath.Join(gold, "diff"), []byte(diff))
 			compareGolden(t, filepath.Join(gold, "findings.txt"), []byte(FormatOutcomes(res.Outcomes)))
 			checkFixedPoint(t, src, res, ctx, opts)
+			checkVerdict(t, dir, src, res, opts)
 			compareGolden(t, filepath.Join(gold, "explain.txt"), []byte(explainGolden(t, src, res, ctx)))
 		})
 	}
@@ -146,6 +148,45 @@ func checkFixedPoint(t *testing.T, src []byte, res *Result, ctx *detect.Context,
 			if strings.HasSuffix(l, "\n") && !strings.HasSuffix(l, "\r\n") {
 				t.Errorf("output line %d lost the file's CRLF ending: %q", i+1, l)
 			}
+		}
+	}
+}
+
+// checkVerdict checks that a verdict run (fix --check) agrees with the full run: the same
+// answer to "does the file change", and no rule applied or ignore entry added that the
+// full run does not apply or add (a later round may add some: 58).
+func checkVerdict(t *testing.T, dir string, src []byte, full *Result, opts Options) {
+	t.Helper()
+	ctx, err := detect.Load(dir, filepath.Join(dir, "Dockerfile"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Verdict = true
+	res, err := Run("Dockerfile", src, ctx, opts, All())
+	if err != nil {
+		t.Fatalf("verdict run: %v", err)
+	}
+	if got, want := res.Changed(src), full.Changed(src); got != want {
+		t.Errorf("verdict says changed=%v, the full run %v", got, want)
+	}
+	applied := func(r *Result) []string {
+		var names []string
+		for _, o := range r.Outcomes {
+			if o.Applied {
+				names = appendUnique(names, o.Rule)
+			}
+		}
+		return names
+	}
+	fullRules := applied(full)
+	for _, r := range applied(res) {
+		if !slices.Contains(fullRules, r) {
+			t.Errorf("verdict applies %s, the full run does not (%v)", r, fullRules)
+		}
+	}
+	for _, e := range res.Ignore {
+		if !slices.Contains(full.Ignore, e) {
+			t.Errorf("verdict adds ignore entry %s, the full run does not (%v)", e, full.Ignore)
 		}
 	}
 }

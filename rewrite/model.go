@@ -209,10 +209,11 @@ func (r *Shell) keeps(start, end int) bool {
 
 // Parse parses src with BuildKit's parser and instructions, then computes spans, stages
 // and the state of every instruction.
-func Parse(path string, src []byte) (*File, error) { return parseCached(path, src, nil) }
+func Parse(path string, src []byte) (*File, error) { return parseCached(path, src, nil, true) }
 
-// parseCached is Parse with a cache of RUN shell trees from earlier rounds.
-func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File, error) {
+// parseCached is Parse with a cache of RUN shell trees from earlier rounds; without lint,
+// BuildKit's linter does not run and File.Warnings holds only the parser's own warnings.
+func parseCached(path string, src []byte, shells map[string]*syntax.File, lint bool) (*File, error) {
 	s := NewSource(path, src)
 	res, err := parser.Parse(bytes.NewReader(src))
 	if err != nil {
@@ -220,14 +221,17 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File) (*File
 	}
 	f := &File{Source: s, Escape: res.EscapeToken, Windows: map[int]bool{}, shells: shells}
 	var warnings []string
-	lint := linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
-		line := 0
-		if len(loc) > 0 {
-			line = loc[0].Start.Line
-		}
-		warnings = append(warnings, fmt.Sprintf("%d: %s: %s", line, rule, msg))
-	}})
-	stages, metaArgs, err := instructions.Parse(res.AST, lint)
+	var lr *linter.Linter
+	if lint {
+		lr = linter.New(&linter.Config{Warn: func(rule, _, _, msg string, loc []parser.Range) {
+			line := 0
+			if len(loc) > 0 {
+				line = loc[0].Start.Line
+			}
+			warnings = append(warnings, fmt.Sprintf("%d: %s: %s", line, rule, msg))
+		}})
+	}
+	stages, metaArgs, err := instructions.Parse(res.AST, lr)
 	if err != nil {
 		return nil, locate(path, err)
 	}

@@ -47,6 +47,12 @@ type Options struct {
 	Unsafe bool
 	// Model says which files get Result.SourceEdit, a count that costs two simulations.
 	Model ModelScope
+	// Verdict asks only whether the file would change, as fix --check and --list do:
+	// the rules run once (the way a linter reports fixable findings), and Result holds
+	// that round's outcomes, ignore entries and output. The output's checks (BuildKit's
+	// re-parse and lint, the stale-cache model, the fixed point of further rounds) are
+	// left to the run that writes or prints it, which refuses an output that fails them.
+	Verdict bool
 }
 
 // ModelScope chooses the files whose Result.SourceEdit is counted.

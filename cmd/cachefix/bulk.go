@@ -270,6 +270,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	default:
 		opts.Model = rewrite.ModelNone
 	}
+	// --check and --list print only names and notes: the rules run once, like a linter's
+	// report of fixable findings; a run that writes or prints the output checks it.
+	opts.Verdict = (ff.check || ff.list) && !ff.write && ff.patchDir == "" && ff.format == formatText
 	res, err := rewrite.Run(rel, src, ctx, opts, set.rules)
 	if err != nil {
 		var re *rewrite.Error
@@ -338,7 +341,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		if len(res.Ignore) > 0 {
 			r.patch += rewrite.Unified(relPath(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
 		}
-	case ff.write:
+	case ff.write && !opts.Verdict: // a verdict's output is unchecked: never written
 		// The ignore file first: on its own it changes nothing the original order builds
 		// (the install replaced those files anyway), while the reorder needs it.
 		if len(res.Ignore) > 0 {
