@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -41,27 +40,18 @@ type Context struct {
 	globs    map[string][]string
 	// others caches Siblings, Nested and Composed, which read folders and files.
 	others map[string][]string
+	// onDisk is true when FS is the folder Dir on disk (Load), which is then read directly.
+	onDisk bool
 	// disk caches what was read from FS, whatever the ignore file: a context made by
 	// Reignore shares it.
 	disk *disk
 }
 
-// disk caches a context's folder listings and file contents.
+// disk caches what a context's files are on disk: whether they exist, and their content.
 type disk struct {
-	dirs  map[string]*listing
+	stats map[string][2]bool
 	files map[string][]byte
 }
-
-// listing is a folder's entries by name, with their types (a symbolic link's is
-// fs.ModeSymlink); nil entries when the folder is too big to list, so that names in it
-// are looked up one by one.
-type listing struct {
-	ok      bool // the folder exists and could be read
-	entries map[string]fs.FileMode
-}
-
-// maxListing is the most entries a folder listing keeps.
-const maxListing = 4096
 
 // once returns what fill returns, computed once per context under key.
 func (c *Context) once(key string, fill func() []string) []string {
@@ -90,7 +80,7 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	if !st.IsDir() {
 		return nil, fmt.Errorf("build context %s: not a directory", dir)
 	}
-	c := &Context{Dir: dir, FS: os.DirFS(dir), Dockerfile: dockerfile}
+	c := &Context{Dir: dir, FS: os.DirFS(dir), Dockerfile: dockerfile, onDisk: true}
 	candidates := []string{dockerfile + ".dockerignore", filepath.Join(dir, ".dockerignore")}
 	c.IgnorePath = candidates[1]
 	for _, p := range candidates {
@@ -98,7 +88,7 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 			c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
 			break
 		}
-		data, err := os.ReadFile(p)
+		data, err := ReadRegular(p, MaxFile)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -123,73 +113,29 @@ func New(fsys fs.FS, ignore []byte) (*Context, error) {
 // Reignore returns the context with another ignore file content (what a fix wrote to the
 // same ignore file): the same folder and files, read once for both.
 func (c *Context) Reignore(ignore []byte) (*Context, error) {
-	n := &Context{Dir: c.Dir, Dockerfile: c.Dockerfile, FS: c.FS, IgnorePath: c.IgnorePath, IgnoreSrc: ignore, IgnoreExists: true, disk: c.cache()}
+	n := &Context{Dir: c.Dir, Dockerfile: c.Dockerfile, FS: c.FS, onDisk: c.onDisk, IgnorePath: c.IgnorePath, IgnoreSrc: ignore, IgnoreExists: true, disk: c.cache()}
 	return n, n.compile()
 }
 
 func (c *Context) cache() *disk {
 	if c.disk == nil {
-		c.disk = &disk{dirs: map[string]*listing{}, files: map[string][]byte{}}
+		c.disk = &disk{stats: map[string][2]bool{}, files: map[string][]byte{}}
 	}
 	return c.disk
 }
 
-// list returns the listing of a folder of the context (slash-separated, "." for the top).
-func (c *Context) list(dir string) *listing {
-	d := c.cache()
-	if l, ok := d.dirs[dir]; ok {
-		return l
-	}
-	l := &listing{}
-	if f, err := c.FS.Open(dir); err == nil {
-		if rd, ok := f.(fs.ReadDirFile); ok {
-			if st, err := f.Stat(); err == nil && st.IsDir() {
-				entries, err := rd.ReadDir(maxListing + 1)
-				if err == nil || errors.Is(err, io.EOF) {
-					l.ok = true
-					if len(entries) <= maxListing {
-						l.entries = make(map[string]fs.FileMode, len(entries))
-						for _, e := range entries {
-							l.entries[e.Name()] = e.Type()
-						}
-					}
-				}
-			}
-		}
-		f.Close()
-	}
-	d.dirs[dir] = l
-	return l
-}
-
 // present reports whether name is on disk in the context (excluded or not) and whether it
-// is a folder, following symbolic links. A folder's listing answers for its entries: a
-// missing manifest costs no system call.
+// is a folder, following symbolic links.
 func (c *Context) present(name string) (exists, dir bool) {
-	if name == "." {
-		return true, true
+	d := c.cache()
+	if r, ok := d.stats[name]; ok {
+		return r[0], r[1]
 	}
-	parent, base := path.Split(name)
-	parent = strings.TrimSuffix(parent, "/")
-	if parent == "" {
-		parent = "."
+	if st, err := fs.Stat(c.FS, name); err == nil {
+		exists, dir = true, st.IsDir()
 	}
-	if l := c.list(parent); !l.ok {
-		return false, false
-	} else if l.entries != nil {
-		mode, ok := l.entries[base]
-		if !ok {
-			return false, false
-		}
-		if mode&fs.ModeSymlink == 0 {
-			return true, mode.IsDir()
-		}
-	}
-	st, err := fs.Stat(c.FS, name)
-	if err != nil {
-		return false, false
-	}
-	return true, st.IsDir()
+	d.stats[name] = [2]bool{exists, dir}
+	return exists, dir
 }
 
 func (c *Context) compile() error {
@@ -258,10 +204,13 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	if data, ok := d.files[name]; ok {
 		return data, nil
 	}
-	if exists, _ := c.present(name); !exists {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	var data []byte
+	var err error
+	if c.onDisk {
+		data, err = readRegularDisk(filepath.Join(c.Dir, filepath.FromSlash(name)), name, MaxFile)
+	} else {
+		data, err = readRegular(c.FS, name)
 	}
-	data, err := readRegular(c.FS, name)
 	if err == nil {
 		d.files[name] = data
 	}
@@ -492,29 +441,4 @@ func (c *Context) composed() []string {
 // (<Dockerfile>.dockerignore), which no other build reads.
 func (c *Context) OwnIgnore() bool {
 	return c.Dockerfile != "" && filepath.Clean(c.IgnorePath) == filepath.Clean(c.Dockerfile+".dockerignore")
-}
-
-// readRegular reads a regular file of at most 4 MiB, checking the open file (one open,
-// one stat): a FIFO or a device is refused before anything is read from it.
-func readRegular(fsys fs.FS, name string) ([]byte, error) {
-	f, err := fsys.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
-	}
-	if st.Size() > 4<<20 {
-		return nil, fmt.Errorf("%s: larger than 4 MiB", name)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 4<<20+1))
-	if err == nil && len(data) > 4<<20 {
-		return nil, fmt.Errorf("%s: larger than 4 MiB", name) // grew since the stat
-	}
-	return data, err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/cachefix/cachefix/detect"
 	"github.com/cachefix/cachefix/rewrite"
 )
 
@@ -119,7 +120,7 @@ func (cs *configs) lookup(abs string, parent bool) nearestConfig {
 // readConfig reads dir's config file: nil when there is none.
 func readConfig(dir string) (*config, error) {
 	path := filepath.Join(dir, configName)
-	data, err := os.ReadFile(path)
+	data, err := detect.ReadRegular(path, 1<<20) // never blocks on a FIFO
 	if os.IsNotExist(err) {
 		return nil, nil
 	}

@@ -292,5 +292,5 @@ func readDockerfile(path, rel string) ([]byte, error) {
 	if st.Size() > rewrite.MaxSize {
 		return nil, fmt.Errorf("%s: larger than %d MiB, not a Dockerfile cachefix reads", rel, rewrite.MaxSize>>20)
 	}
-	return os.ReadFile(path)
+	return detect.ReadRegular(path, rewrite.MaxSize)
 }

@@ -1,0 +1,62 @@
+package detect
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// MaxFile is the largest file cachefix reads from a build context.
+const MaxFile = 4 << 20
+
+// ReadRegular reads the regular file at path on disk, of at most limit bytes: a FIFO, a
+// device or a folder is refused without blocking on it or reading from it. It makes the
+// fewest system calls it can (open, stat, read, close): a bulk run reads many small files.
+func ReadRegular(path string, limit int64) ([]byte, error) {
+	return readRegularDisk(path, path, limit)
+}
+
+// readRegular reads a regular file of at most 4 MiB of fsys, checking the open file (one
+// open, one stat): a FIFO or a device is refused before anything is read from it.
+func readRegular(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return readOpen(f, name, st, MaxFile)
+}
+
+// readOpen reads an open file whose stat is st.
+func readOpen(r io.Reader, name string, st fs.FileInfo, limit int64) ([]byte, error) {
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if st.Size() > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20) // grew since the stat
+	}
+	return data, err
+}
+
+// readOS is the portable readRegularDisk.
+func readOS(path, name string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return readOpen(f, name, st, limit)
+}
