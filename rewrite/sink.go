@@ -118,6 +118,10 @@ type copyInfo struct {
 	dirDest bool
 	flags   []string
 	text    string // the instruction's words, for messages: "COPY . ."
+
+	// copied caches copies for the context copiedIn.
+	copied   []copied
+	copiedIn *detect.Context
 }
 
 func (p *Pass) reportPlans(kind planKind) {
@@ -865,7 +869,11 @@ type copied struct {
 
 // copies lists what a copy takes from the context, its sources' wildcards expanded.
 func (p *Pass) copies(ci *copyInfo) []copied {
+	if ci.copiedIn == p.Context {
+		return ci.copied
+	}
 	var out []copied
+	defer func() { ci.copied, ci.copiedIn = out, p.Context }()
 	for _, s := range ci.sources {
 		for _, m := range p.expandSource(s) {
 			_, isDir := p.Context.Stat(m)
