@@ -73,6 +73,13 @@ type Overlay map[string][]byte
 // Load reads the context at dir for the Dockerfile at dockerfile: its ignore file is
 // <Dockerfile>.dockerignore beside the Dockerfile when present, else dir/.dockerignore.
 func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
+	return LoadKnown(dir, dockerfile, overlay, nil)
+}
+
+// LoadKnown is Load with known, which answers whether a file exists when a walk of dir
+// saw it (ok false when it cannot tell), so that a missing ignore file costs no system
+// call.
+func LoadKnown(dir, dockerfile string, overlay Overlay, known func(path string) (exists, ok bool)) (*Context, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("build context: %w", err)
@@ -87,6 +94,11 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 		if data, ok := overlay[p]; ok {
 			c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
 			break
+		}
+		if known != nil {
+			if exists, ok := known(p); ok && !exists {
+				continue
+			}
 		}
 		data, err := ReadRegular(p, MaxFile)
 		if errors.Is(err, fs.ErrNotExist) {

@@ -17,6 +17,21 @@ func ReadRegular(path string, limit int64) ([]byte, error) {
 	return readRegularDisk(path, path, limit)
 }
 
+// ReadRegularAs is ReadRegular with the file called name in errors.
+func ReadRegularAs(path, name string, limit int64) ([]byte, error) {
+	return readRegularDisk(path, name, limit)
+}
+
+// TooBigError is the error of a read refused for the file's size.
+type TooBigError struct {
+	Name  string
+	Limit int64
+}
+
+func (e *TooBigError) Error() string {
+	return fmt.Sprintf("%s: larger than %d MiB", e.Name, e.Limit>>20)
+}
+
 // readRegular reads a regular file of at most 4 MiB of fsys, checking the open file (one
 // open, one stat): a FIFO or a device is refused before anything is read from it.
 func readRegular(fsys fs.FS, name string) ([]byte, error) {
@@ -38,11 +53,11 @@ func readOpen(r io.Reader, name string, st fs.FileInfo, limit int64) ([]byte, er
 		return nil, fmt.Errorf("%s: not a regular file", name)
 	}
 	if st.Size() > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
+		return nil, &TooBigError{name, limit}
 	}
 	data, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err == nil && int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20) // grew since the stat
+		return nil, &TooBigError{name, limit} // grew since the stat
 	}
 	return data, err
 }

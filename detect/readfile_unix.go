@@ -32,14 +32,14 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s: not a regular file", name)
 	}
 	if st.Size > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
+		return nil, &TooBigError{name, limit}
 	}
 	// One read for a file of the size stat gave; a file that grew is read on to the limit.
 	buf := make([]byte, 0, st.Size+1)
 	for {
 		if int64(len(buf)) == int64(cap(buf)) {
 			if int64(len(buf)) > limit {
-				return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20) // grew since the stat
+				return nil, &TooBigError{name, limit} // grew since the stat
 			}
 			buf = append(buf, 0)[:len(buf)]
 		}
@@ -59,7 +59,7 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 	}
 	if int64(len(buf)) > limit {
-		return nil, fmt.Errorf("%s: larger than %d MiB", name, limit>>20)
+		return nil, &TooBigError{name, limit}
 	}
 	return buf, nil
 }

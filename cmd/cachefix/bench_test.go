@@ -76,7 +76,7 @@ func benchTree(b *testing.B, n int, mode string) string {
 // parseOnly walks, reads and parses every Dockerfile with BuildKit's parser and
 // instructions, on all cores: the floor a full fix is measured against.
 func parseOnly(root string, jobs int) int {
-	files, _ := findDockerfiles([]string{root}, nil, nil)
+	files, _, _ := findDockerfiles([]string{root}, nil, nil)
 	ch := make(chan string)
 	var wg sync.WaitGroup
 	var mu sync.Mutex

@@ -57,7 +57,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefix: --jobs must be at least 1\n")
 		return exitFailed
 	}
-	files, errs := findDockerfiles(paths, ff.include, ff.exclude)
+	files, walk, errs := findDockerfiles(paths, ff.include, ff.exclude)
 	status := exitOK
 	raise := func(s int) {
 		if s > status {
@@ -74,16 +74,16 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 	}
 	cwd, _ := os.Getwd()
 	cfgs := newConfigs()
+	cfgs.known = walk.known
 
 	// One job per build context, in the order the contexts first appear.
 	var jobs [][]int
 	byCtx := map[string]int{}
 	for i, f := range files {
-		dir := ff.context
-		if dir == "" {
-			dir = filepath.Dir(f.path)
+		dir := filepath.Dir(f.abs) // one job per folder, however it was named
+		if ff.context != "" {
+			dir = mustAbs(ff.context)
 		}
-		dir = mustAbs(dir) // one job per folder, however it was named
 		j, ok := byCtx[dir]
 		if !ok {
 			j = len(jobs)
@@ -102,7 +102,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 			for job := range jobCh {
 				overlay := detect.Overlay{}
 				for _, i := range job {
-					resCh <- processFile(ff, cfgs, files[i], i, cwd, overlay)
+					resCh <- processFile(ff, cfgs, files[i], i, cwd, overlay, walk)
 				}
 			}
 		}()
@@ -228,8 +228,8 @@ func (st stats) summary() string {
 }
 
 // processFile fixes one Dockerfile and renders what is to be printed for it.
-func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, overlay detect.Overlay) result {
-	rel := relPath(cwd, f.path)
+func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, overlay detect.Overlay, walk *seen) result {
+	rel := relPath(cwd, f.abs)
 	r := result{idx: idx, report: fileReport{Path: rel, Findings: []rewrite.Outcome{}}}
 	var out, errb bytes.Buffer
 	fail := func(err error) result {
@@ -239,25 +239,29 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 		return r
 	}
-	cfg, err := cfgs.find(filepath.Dir(f.path))
+	cfg, err := cfgs.find(filepath.Dir(f.abs))
 	if err != nil {
 		return fail(err)
 	}
-	set := resolve(cfg, f.path, ff)
+	set := resolve(cfg, f.abs, ff)
 	if set.ignored {
 		r.skipped = "ignored by " + configName
 		r.report.Skipped = r.skipped
 		return r
 	}
-	src, err := readDockerfile(f.path, rel)
+	src, err := readDockerfile(f.path, rel, f.walked)
 	if err != nil {
 		return fail(err)
 	}
-	ctxDir := ff.context
+	ctxDir, dockerfile := ff.context, f.path
+	var known func(string) (bool, bool)
 	if ctxDir == "" {
-		ctxDir = filepath.Dir(f.path)
+		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
+		if f.walked {
+			known = walk.known // the walk saw the Dockerfile's folder
+		}
 	}
-	ctx, err := detect.Load(ctxDir, f.path, overlay)
+	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, known)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", rel, err))
 	}
@@ -337,7 +341,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	case ff.patchDir != "":
 		root := repoRoot(f)
 		r.repo = root
-		r.patch = rewrite.Unified(relPath(root, f.path), src, res.Output)
+		r.patch = rewrite.Unified(relPath(root, f.abs), src, res.Output)
 		if len(res.Ignore) > 0 {
 			r.patch += rewrite.Unified(relPath(root, ctx.IgnorePath), ignoreBefore, res.IgnoreOutput)
 		}

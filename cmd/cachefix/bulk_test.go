@@ -116,3 +116,44 @@ func TestRobustTree(t *testing.T) {
 		t.Errorf("non-UTF-8 bytes in a comment and a RUN must not be an error:\n%s", e)
 	}
 }
+
+// TestWalkKnown checks what the walk tells about the files cachefix would otherwise look
+// for one by one: only for folders it saw in full, never for folders it skipped.
+func TestWalkKnown(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"a/Dockerfile":                  "FROM x\n",
+		"a/.dockerignore":               "node_modules\n",
+		"a/api.Dockerfile.dockerignore": "x\n",
+		"b/Dockerfile":                  "FROM x\n",
+		".cachefix.yaml":                "rules:\n  disable: []\n",
+		"node_modules/m/.cachefix.yaml": "",
+		"node_modules/m/Dockerfile":     "FROM x\n",
+		"c/.git/HEAD":                   "ref: refs/heads/main\n",
+		"c/Dockerfile":                  "FROM x\n",
+	})
+	files, walk, errs := findDockerfiles([]string{dir}, nil, nil)
+	if len(errs) > 0 || len(files) != 3 {
+		t.Fatalf("found %v, errors %v", files, errs)
+	}
+	for _, tc := range []struct {
+		path          string
+		exists, known bool
+	}{
+		{"a/.dockerignore", true, true},
+		{"a/api.Dockerfile.dockerignore", true, true},
+		{"a/Dockerfile.dockerignore", false, true},
+		{"b/.dockerignore", false, true},
+		{".cachefix.yaml", true, true},
+		{"a/.cachefix.yaml", false, true},
+		{"c/.git", true, true},
+		{"b/.git", false, true},
+		{"node_modules/m/.cachefix.yaml", false, false}, // skipped by the walk: ask the disk
+		{"../outside/.dockerignore", false, false},
+	} {
+		exists, known := walk.known(filepath.Join(dir, tc.path))
+		if exists != tc.exists || known != tc.known {
+			t.Errorf("%s: exists %v known %v, want %v %v", tc.path, exists, known, tc.exists, tc.known)
+		}
+	}
+}

@@ -58,6 +58,8 @@ type configs struct {
 	nearest map[string]nearestConfig
 	lastDir string
 	last    nearestConfig
+	// known answers from a walk whether a file exists (see seen.known); nil asks the disk.
+	known func(path string) (exists, ok bool)
 }
 
 // nearestConfig is find's cached answer for a folder.
@@ -100,10 +102,9 @@ func (cs *configs) lookup(abs string, parent bool) nearestConfig {
 		return r
 	}
 	// Read and decode outside the lock: the workers look up folders at the same time.
-	c, err := readConfig(abs)
+	c, err := cs.readConfig(abs)
 	if err == nil && c == nil {
-		_, gitErr := os.Stat(filepath.Join(abs, ".git"))
-		if gitErr != nil && filepath.Dir(abs) != abs {
+		if !cs.exists(filepath.Join(abs, ".git")) && filepath.Dir(abs) != abs {
 			up := cs.lookup(filepath.Dir(abs), true) // not a repository's root: look further up
 			c, err = up.c, up.err
 		}
@@ -117,9 +118,25 @@ func (cs *configs) lookup(abs string, parent bool) nearestConfig {
 	return r
 }
 
+// exists reports whether path exists, from the walk when it saw the folder.
+func (cs *configs) exists(path string) bool {
+	if cs.known != nil {
+		if ok, known := cs.known(path); known {
+			return ok
+		}
+	}
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // readConfig reads dir's config file: nil when there is none.
-func readConfig(dir string) (*config, error) {
+func (cs *configs) readConfig(dir string) (*config, error) {
 	path := filepath.Join(dir, configName)
+	if cs.known != nil {
+		if ok, known := cs.known(path); known && !ok {
+			return nil, nil
+		}
+	}
 	data, err := detect.ReadRegular(path, 1<<20) // never blocks on a FIFO
 	if os.IsNotExist(err) {
 		return nil, nil

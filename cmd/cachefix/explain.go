@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -84,7 +85,7 @@ func runExplain(ef *explainFlags, path string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefix: %v\n", err)
 		return exitFailed
 	}
-	src, err := readDockerfile(path, path)
+	src, err := readDockerfile(path, path, false)
 	if err != nil {
 		return fail(err)
 	}
@@ -280,17 +281,23 @@ func printExplain(w io.Writer, rep explainReport, color bool) {
 }
 
 // readDockerfile reads a Dockerfile that is a regular file of a size cachefix reads (the
-// size is checked before reading); rel names it in errors.
-func readDockerfile(path, rel string) ([]byte, error) {
-	st, err := os.Lstat(path)
-	if err != nil {
-		return nil, err
+// size is checked before reading); rel names it in errors. A file a walk found is known
+// not to be a link (the read itself refuses anything else but a regular file); one named
+// on the command line is checked first.
+func readDockerfile(path, rel string, walked bool) ([]byte, error) {
+	if !walked {
+		st, err := os.Lstat(path)
+		if err != nil {
+			return nil, err
+		}
+		if !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s: not a regular file", rel)
+		}
 	}
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", rel)
-	}
-	if st.Size() > rewrite.MaxSize {
+	data, err := detect.ReadRegularAs(path, rel, rewrite.MaxSize)
+	var big *detect.TooBigError
+	if errors.As(err, &big) {
 		return nil, fmt.Errorf("%s: larger than %d MiB, not a Dockerfile cachefix reads", rel, rewrite.MaxSize>>20)
 	}
-	return detect.ReadRegular(path, rewrite.MaxSize)
+	return data, err
 }

@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
 	"github.com/spf13/cobra"
@@ -185,23 +187,62 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// found is a Dockerfile and the PATH argument it was found under.
+// found is a Dockerfile and the PATH argument it was found under; walked is true when a
+// folder walk found it (a regular file then).
 type found struct {
 	path, root string
+	abs        string // path made absolute
+	walked     bool
+}
+
+// seen holds the names a walk saw that cachefix would otherwise look for one by one (ignore
+// files, .cachefix.yaml, .git), by absolute folder, so that asking about the folder of a
+// Dockerfile the walk found, or about a folder above it up to the PATH argument, costs no
+// system call. Written by the walk, then only read.
+type seen struct {
+	roots []string
+	names map[string][]string
+}
+
+// watched reports whether a walk records name.
+func watched(name string) bool {
+	return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore")
+}
+
+// known answers whether path exists, for a path in a folder the walk saw in full (the
+// folder of a Dockerfile it found or one above it, up to the PATH argument); ok is false
+// when it cannot tell.
+func (s *seen) known(path string) (exists, ok bool) {
+	if s == nil {
+		return false, false
+	}
+	dir, base := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	for _, r := range s.roots {
+		if dir != r && !strings.HasPrefix(dir, r+string(filepath.Separator)) {
+			continue
+		}
+		for _, part := range strings.Split(strings.TrimPrefix(dir, r), string(filepath.Separator)) {
+			if detect.SkipDir(part) {
+				return false, false // a folder the walk skipped
+			}
+		}
+		return slices.Contains(s.names[dir], base), true
+	}
+	return false, false
 }
 
 // findDockerfiles expands the paths into Dockerfiles, sorted per argument, each once;
 // include and exclude are doublestar globs relative to the argument.
-func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
+func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error) {
 	var files []found
 	var errs []error
-	seen := map[string]bool{}
-	add := func(p, root string) {
-		key := filepath.Clean(p)
-		if abs, err := filepath.Abs(p); err == nil {
-			key = abs
-		}
-		if seen[key] {
+	done := map[string]bool{}
+	walk := &seen{names: map[string][]string{}}
+	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
+	add := func(p, root string, walked bool) {
+		key := absIn(cwd, p)
+		if done[key] {
 			return
 		}
 		if rel, err := filepath.Rel(root, p); err == nil && root != p {
@@ -223,8 +264,8 @@ func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
 				}
 			}
 		}
-		seen[key] = true
-		files = append(files, found{p, root})
+		done[key] = true
+		files = append(files, found{p, root, key, walked})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -233,17 +274,26 @@ func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
 			continue
 		}
 		if !st.IsDir() {
-			add(p, p)
+			add(p, p, false)
 			continue
 		}
+		absRoot := absIn(cwd, p)
+		complete := true
 		var inDir []string
 		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				errs = append(errs, err)
+				complete = false // a folder it could not read: ask the disk
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
 				return nil
+			}
+			if name := d.Name(); path != p && watched(name) {
+				if rel, err := filepath.Rel(p, filepath.Dir(path)); err == nil {
+					dir := filepath.Join(absRoot, rel)
+					walk.names[dir] = append(walk.names[dir], name)
+				}
 			}
 			if d.IsDir() {
 				if path != p && detect.SkipDir(d.Name()) {
@@ -258,23 +308,36 @@ func findDockerfiles(paths, include, exclude []string) ([]found, []error) {
 		})
 		if err != nil {
 			errs = append(errs, err)
+			complete = false
+		}
+		if complete {
+			walk.roots = append(walk.roots, absRoot)
 		}
 		sort.Strings(inDir)
 		for _, f := range inDir {
-			add(f, p)
+			add(f, p, true)
 		}
 	}
-	return files, errs
+	return files, walk, errs
 }
 
-// relPath writes path relative to the working directory, slash-separated.
-func relPath(cwd, path string) string {
-	abs, err := filepath.Abs(path)
+// relPath writes path relative to folder base (absolute), slash-separated.
+func relPath(base, path string) string {
+	abs, err := filepath.Abs(path) // no system call for an absolute path
 	if err != nil {
 		return filepath.ToSlash(path)
 	}
-	if r, err := filepath.Rel(cwd, abs); err == nil {
+	if r, err := filepath.Rel(base, abs); err == nil {
 		return filepath.ToSlash(r)
 	}
 	return filepath.ToSlash(path)
+}
+
+// absIn makes path absolute against the working directory cwd (filepath.Abs would ask
+// the system for it each time), cleaned.
+func absIn(cwd, path string) string {
+	if filepath.IsAbs(path) || cwd == "" {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(cwd, path)
 }
