@@ -76,16 +76,18 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	return LoadKnown(dir, dockerfile, overlay, nil)
 }
 
-// LoadKnown is Load with known, which answers whether a file exists when a walk of dir
-// saw it (ok false when it cannot tell), so that a missing ignore file costs no system
-// call.
+// LoadKnown is Load for a folder a walk found the Dockerfile in, with known answering
+// whether a file exists when the walk saw its folder (ok false when it cannot tell), so
+// that a missing ignore file costs no system call. A nil known is Load.
 func LoadKnown(dir, dockerfile string, overlay Overlay, known func(path string) (exists, ok bool)) (*Context, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("build context: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("build context %s: not a directory", dir)
+	if known == nil { // else the walk found the Dockerfile in it: a folder
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, fmt.Errorf("build context: %w", err)
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("build context %s: not a directory", dir)
+		}
 	}
 	c := &Context{Dir: dir, FS: os.DirFS(dir), Dockerfile: dockerfile, onDisk: true}
 	candidates := []string{dockerfile + ".dockerignore", filepath.Join(dir, ".dockerignore")}
@@ -139,6 +141,9 @@ func (c *Context) cache() *disk {
 // present reports whether name is on disk in the context (excluded or not) and whether it
 // is a folder, following symbolic links.
 func (c *Context) present(name string) (exists, dir bool) {
+	if name == "." && c.onDisk {
+		return true, true // Load found the folder
+	}
 	d := c.cache()
 	if r, ok := d.stats[name]; ok {
 		return r[0], r[1]
