@@ -182,7 +182,8 @@ func (p *Pass) frontendDoubt() string {
 }
 
 func (p *Pass) readFrontendDoubt() string {
-	value, _, _, ok := detectSyntax(p.File.Source.Src)
+	d := p.File.syntax()
+	value, ok := d.value, d.ok
 	if !ok {
 		return ""
 	}

@@ -51,6 +51,11 @@ type File struct {
 	reads map[readsKey][]string
 	// follows caches followed.
 	follows map[followKey]*manifests.Install
+	// syntax caches detectSyntax of Source.
+	syntaxInfo *syntaxDirective
+	// siblings caches the sibling Dockerfiles siblingCopies parsed, by path (nil when one
+	// cannot be read or parsed).
+	siblings map[string]*File
 	// dirs holds the folder of the installs that run after a cd in their RUN.
 	dirs map[*manifests.Install]string
 }

@@ -289,7 +289,27 @@ func resolve(dir, p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
+	if p != "" && plainName(p) && path.IsAbs(dir) && plainName(dir[1:]) {
+		if dir == "/" {
+			return "/" + p
+		}
+		return dir + "/" + p // what path.Join returns, without its cleaning pass
+	}
 	return path.Join(dir, p)
+}
+
+// plainName reports whether a relative slash-separated path is already clean and has no
+// "." or ".." parts ("" is plain: the top).
+func plainName(p string) bool {
+	if strings.HasSuffix(p, "/") {
+		return false
+	}
+	for part := range strings.SplitSeq(p, "/") {
+		if part == "" && p != "" || part == "." || part == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // under reports whether p is dir or inside it.

@@ -668,15 +668,8 @@ func (p *Pass) siblingCopies(entry string) string {
 		nested = slices.DeleteFunc(nested, func(n string) bool { return n == c })
 	}
 	for _, sib := range append(sibs, nested...) {
-		if _, err := os.Stat(sib + ".dockerignore"); err == nil {
-			continue // it has an ignore file of its own
-		}
-		data, err := os.ReadFile(sib)
-		if err != nil || CheckInput(sib, data) != nil {
-			continue
-		}
-		f, err := Parse(sib, data)
-		if err != nil {
+		f := p.File.sibling(sib)
+		if f == nil {
 			continue
 		}
 		line, note := stagesNeeding(f, p.Context, entry, present)
@@ -693,6 +686,28 @@ func (p *Pass) siblingCopies(entry string) string {
 		return fmt.Sprintf("%s (line %d)", name, line)
 	}
 	return ""
+}
+
+// sibling parses another Dockerfile of the context, once per file: nil when it has an
+// ignore file of its own, or cannot be read or parsed.
+func (f *File) sibling(path string) *File {
+	if sf, ok := f.siblings[path]; ok {
+		return sf
+	}
+	var sf *File
+	if _, err := os.Stat(path + ".dockerignore"); err != nil {
+		data, err := detect.ReadRegular(path, MaxSize)
+		if err == nil && CheckInput(path, data) == nil {
+			if parsed, err := parseCached(path, data, nil, false); err == nil {
+				sf = parsed
+			}
+		}
+	}
+	if f.siblings == nil {
+		f.siblings = map[string]*File{}
+	}
+	f.siblings[path] = sf
+	return sf
 }
 
 const bindNote = "a bind mount of the context"

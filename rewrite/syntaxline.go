@@ -44,7 +44,8 @@ func runSyntaxLine(p *Pass) {
 		return
 	}
 	src := p.File.Source
-	value, _, loc, ok := detectSyntax(src.Src)
+	d := p.File.syntax()
+	value, loc, ok := d.value, d.loc, d.ok
 	if !ok && p.Options.NoSyntax {
 		return // the builder's own frontend supports RUN --mount
 	}
@@ -132,6 +133,23 @@ func before12(tag string) bool {
 	}
 	minor, err := strconv.Atoi(parts[1])
 	return err == nil && minor < 2
+}
+
+// syntaxDirective is what detectSyntax returns.
+type syntaxDirective struct {
+	value, cmdline string
+	loc            []parser.Range
+	ok             bool
+}
+
+// syntax is detectSyntax of the file's source, computed once.
+func (f *File) syntax() syntaxDirective {
+	if f.syntaxInfo == nil {
+		d := syntaxDirective{}
+		d.value, d.cmdline, d.loc, d.ok = detectSyntax(f.Source.Src)
+		f.syntaxInfo = &d
+	}
+	return *f.syntaxInfo
 }
 
 // detectSyntax is BuildKit's DetectSyntax, skipped when the file never says "syntax" in
