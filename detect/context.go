@@ -138,6 +138,16 @@ func (c *Context) cache() *disk {
 	return c.disk
 }
 
+// OnDisk reports whether name (slash-separated, relative to the context) is on disk,
+// excluded by the ignore file or not, and whether it is a folder, following links.
+func (c *Context) OnDisk(name string) (exists, dir bool) {
+	name = path.Clean(strings.TrimPrefix(name, "/"))
+	if !fs.ValidPath(name) {
+		return false, false
+	}
+	return c.present(name)
+}
+
 // present reports whether name is on disk in the context (excluded or not) and whether it
 // is a folder, following symbolic links.
 func (c *Context) present(name string) (exists, dir bool) {

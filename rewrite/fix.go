@@ -1,6 +1,7 @@
 package rewrite
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -289,9 +290,9 @@ func checkTemplate(path string, src []byte, f *File) error {
 // templateMarker returns the offset of a template placeholder opened by marker ("{{ .X }}",
 // "{% if %}", "%%VAR%%"), or -1.
 func templateMarker(src []byte, marker string) int {
-	s := string(src)
+	m := []byte(marker)
 	for off := 0; ; {
-		i := strings.Index(s[off:], marker)
+		i := bytes.Index(src[off:], m)
 		if i < 0 {
 			return -1
 		}
@@ -300,10 +301,10 @@ func templateMarker(src []byte, marker string) int {
 			return i
 		}
 		j := i + 2
-		for j < len(s) && (s[j] == '_' || s[j] >= 'A' && s[j] <= 'Z' || s[j] >= 'a' && s[j] <= 'z' || s[j] >= '0' && s[j] <= '9') {
+		for j < len(src) && (src[j] == '_' || src[j] >= 'A' && src[j] <= 'Z' || src[j] >= 'a' && src[j] <= 'z' || src[j] >= '0' && src[j] <= '9') {
 			j++
 		}
-		if j > i+2 && strings.HasPrefix(s[j:], "%%") {
+		if j > i+2 && bytes.HasPrefix(src[j:], m) {
 			return i
 		}
 		off = i + 2

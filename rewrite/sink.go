@@ -28,6 +28,7 @@ package rewrite
 import (
 	"cmp"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -517,27 +518,58 @@ func (p *Pass) onlyManifests(dir string, needed []string) bool {
 // the ignore file excludes do not count), and how many it saw; more than limit files make
 // it false. It stops at the first file ok refuses.
 func (p *Pass) everyFile(dir string, limit int, ok func(name string) bool) (n int, all bool) {
-	all = true
-	err := fs.WalkDir(p.Context.FS, dir, func(name string, d fs.DirEntry, err error) error {
+	// Folders are read in batches, unsorted, and the walk stops at the first file ok
+	// refuses: the answer does not depend on the order.
+	var walk func(dir string) bool
+	walk = func(dir string) bool {
+		f, err := p.Context.FS.Open(dir)
 		if err != nil {
-			return err
+			return false
 		}
-		if p.Context.Excluded(name) {
-			if d.IsDir() && !p.Context.Reincludes() {
-				return fs.SkipDir
+		defer f.Close()
+		rd, isDir := f.(fs.ReadDirFile)
+		if !isDir {
+			return false
+		}
+		for {
+			entries, err := rd.ReadDir(64)
+			for _, e := range entries {
+				name := path.Join(dir, e.Name())
+				if p.Context.Excluded(name) {
+					if e.IsDir() && p.Context.Reincludes() && !walk(name) {
+						return false
+					}
+					continue
+				}
+				if e.IsDir() {
+					if !walk(name) {
+						return false
+					}
+					continue
+				}
+				if n++; n > limit || !ok(name) {
+					return false
+				}
 			}
-			return nil
+			if err == io.EOF || err == nil && len(entries) == 0 {
+				return true
+			}
+			if err != nil {
+				return false
+			}
 		}
-		if d.IsDir() {
-			return nil
-		}
-		if n++; n > limit || !ok(name) {
-			all = false
-			return fs.SkipAll
-		}
-		return nil
-	})
-	return n, err == nil && all
+	}
+	exists, isDir := p.Context.OnDisk(dir)
+	switch {
+	case !exists:
+		return 0, false
+	case p.Context.Excluded(dir) && !(isDir && p.Context.Reincludes()):
+		return 0, true // nothing of it is in the build
+	case !isDir:
+		return 1, limit >= 1 && ok(dir)
+	}
+	all = walk(dir)
+	return n, all
 }
 
 // expandSource lists the context paths a COPY source names.
