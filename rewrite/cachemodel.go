@@ -320,12 +320,17 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 	cp := *inst
 	cp.Inputs = slices.Clone(inst.Inputs)
 	cp.Optional = slices.Clone(inst.Optional)
-	found := map[string]string{} // image path to context file ("" for none): managers look upward
+	found := map[string]string{}  // image path to context file ("" for none): managers look upward
+	byName := map[string]string{} // the same by the name asked (Exists, then Read)
 	source := func(name string) string {
+		if c, ok := byName[name]; ok {
+			return c
+		}
 		img := resolve(cwd, name)
 		if rest, ok := strings.CutPrefix(name, "~/"); ok {
 			home, _, _, ok := p.home(in.State) // the home of the user the step runs as
 			if !ok {
+				byName[name] = ""
 				return ""
 			}
 			img = path.Join(home, rest)
@@ -335,6 +340,7 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 			c, _ = p.contextSource(in, img)
 			found[img] = c
 		}
+		byName[name] = c
 		return c
 	}
 	cp.Manager.Follow(&cp, manifests.Reader{
