@@ -42,6 +42,8 @@ type Context struct {
 	others map[string][]string
 	// onDisk is true when FS is the folder Dir on disk (Load), which is then read directly.
 	onDisk bool
+	// walk, when not nil, saw Dir and the Dockerfile's folder (LoadKnown).
+	walk Walk
 	// disk caches what was read from FS, whatever the ignore file: a context made by
 	// Reignore shares it.
 	disk *disk
@@ -76,11 +78,26 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	return LoadKnown(dir, dockerfile, overlay, nil)
 }
 
-// LoadKnown is Load for a folder a walk found the Dockerfile in, with known answering
-// whether a file exists when the walk saw its folder (ok false when it cannot tell), so
-// that a missing ignore file costs no system call. A nil known is Load.
-func LoadKnown(dir, dockerfile string, overlay Overlay, known func(path string) (exists, ok bool)) (*Context, error) {
-	if known == nil { // else the walk found the Dockerfile in it: a folder
+// Walk is what a walk of the folders holding Dockerfiles saw, so that a context need not
+// ask the disk again. Paths are absolute.
+type Walk interface {
+	// Known reports whether path exists, for a file in a folder the walk saw in full; ok
+	// is false when it cannot tell.
+	Known(path string) (exists, ok bool)
+	// Dockerfiles lists the Dockerfiles (regular files) the walk saw under dir, at any
+	// depth, sorted; ok is false when it did not see all of dir.
+	Dockerfiles(dir string) (paths []string, ok bool)
+}
+
+// LoadKnown is Load for a folder a walk found the Dockerfile in: what the walk saw answers
+// whether ignore and Compose files exist and which Dockerfiles share the folder, so that
+// they cost no system call. A nil walk is Load.
+func LoadKnown(dir, dockerfile string, overlay Overlay, walk Walk) (*Context, error) {
+	known := func(string) (bool, bool) { return false, false }
+	if walk != nil {
+		known = walk.Known
+	}
+	if walk == nil { // else the walk found the Dockerfile in it: a folder
 		st, err := os.Stat(dir)
 		if err != nil {
 			return nil, fmt.Errorf("build context: %w", err)
@@ -97,10 +114,8 @@ func LoadKnown(dir, dockerfile string, overlay Overlay, known func(path string) 
 			c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
 			break
 		}
-		if known != nil {
-			if exists, ok := known(p); ok && !exists {
-				continue
-			}
+		if exists, ok := known(p); ok && !exists {
+			continue
 		}
 		data, err := ReadRegular(p, MaxFile)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -115,6 +130,7 @@ func LoadKnown(dir, dockerfile string, overlay Overlay, known func(path string) 
 	if err := c.compile(); err != nil {
 		return nil, err
 	}
+	c.walk = walk
 	return c, nil
 }
 
@@ -127,7 +143,7 @@ func New(fsys fs.FS, ignore []byte) (*Context, error) {
 // Reignore returns the context with another ignore file content (what a fix wrote to the
 // same ignore file): the same folder and files, read once for both.
 func (c *Context) Reignore(ignore []byte) (*Context, error) {
-	n := &Context{Dir: c.Dir, Dockerfile: c.Dockerfile, FS: c.FS, onDisk: c.onDisk, IgnorePath: c.IgnorePath, IgnoreSrc: ignore, IgnoreExists: true, disk: c.cache()}
+	n := &Context{Dir: c.Dir, Dockerfile: c.Dockerfile, FS: c.FS, onDisk: c.onDisk, walk: c.walk, IgnorePath: c.IgnorePath, IgnoreSrc: ignore, IgnoreExists: true, disk: c.cache()}
 	return n, n.compile()
 }
 
@@ -367,7 +383,23 @@ func (c *Context) siblings() []string {
 		return nil
 	}
 	var out []string
-	for _, dir := range []string{c.Dir, filepath.Dir(c.Dockerfile)} {
+	dirs := []string{c.Dir}
+	if d := filepath.Dir(c.Dockerfile); filepath.Clean(d) != filepath.Clean(c.Dir) {
+		dirs = append(dirs, d)
+	}
+	if c.walk != nil {
+		if len(dirs) == 1 {
+			if all, ok := c.walk.Dockerfiles(c.Dir); ok {
+				for _, p := range all {
+					if filepath.Dir(p) == filepath.Clean(c.Dir) && filepath.Clean(p) != filepath.Clean(c.Dockerfile) {
+						out = append(out, p)
+					}
+				}
+				return out
+			}
+		}
+	}
+	for _, dir := range dirs {
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			continue
@@ -399,6 +431,23 @@ func (c *Context) nested() []string {
 	}
 	sibs := c.Siblings()
 	var out []string
+	if c.walk != nil {
+		if all, ok := c.walk.Dockerfiles(c.Dir); ok {
+			top := filepath.Clean(c.Dir)
+			for _, p := range all {
+				rel, err := filepath.Rel(top, p)
+				if err != nil || filepath.Dir(p) == top || filepath.Clean(p) == filepath.Clean(c.Dockerfile) || slices.Contains(sibs, p) {
+					continue
+				}
+				parts := strings.Split(filepath.Dir(rel), string(filepath.Separator))
+				if len(parts) > 3 || slices.ContainsFunc(parts, func(d string) bool { return strings.HasPrefix(d, ".") || SkipDir(d) }) {
+					continue // as the walk below: three levels down, no hidden or skipped folder
+				}
+				out = append(out, p)
+			}
+			return out
+		}
+	}
 	seen := 0
 	filepath.WalkDir(c.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -423,6 +472,9 @@ func (c *Context) nested() []string {
 	return out
 }
 
+// ComposeFiles are the names of Compose files Composed reads.
+var ComposeFiles = []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"}
+
 // Composed lists the Dockerfiles that a Compose file in the context's folder builds with
 // that folder as their context (build: {context: ., dockerfile: docker/Dockerfile.dev}),
 // as paths on disk. The file is scanned by lines, not parsed: a dockerfile: key counts when
@@ -434,8 +486,14 @@ func (c *Context) composed() []string {
 		return nil
 	}
 	var out []string
-	for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"} {
-		data, err := os.ReadFile(filepath.Join(c.Dir, name))
+	for _, name := range ComposeFiles {
+		p := filepath.Join(c.Dir, name)
+		if c.walk != nil {
+			if exists, ok := c.walk.Known(p); ok && !exists {
+				continue
+			}
+		}
+		data, err := ReadRegular(p, 1<<20)
 		if err != nil || len(data) > 1<<20 {
 			continue
 		}

@@ -74,7 +74,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 	}
 	cwd, _ := os.Getwd()
 	cfgs := newConfigs()
-	cfgs.known = walk.known
+	cfgs.known = walk.Known
 
 	// One job per build context, in the order the contexts first appear.
 	var jobs [][]int
@@ -254,14 +254,14 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		return fail(err)
 	}
 	ctxDir, dockerfile := ff.context, f.path
-	var known func(string) (bool, bool)
+	var saw detect.Walk
 	if ctxDir == "" {
 		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
 		if f.walked {
-			known = walk.known // the walk saw the Dockerfile's folder
+			saw = walk // the walk saw the Dockerfile's folder
 		}
 	}
-	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, known)
+	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, saw)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", rel, err))
 	}

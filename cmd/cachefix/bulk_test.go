@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/cachefix/cachefix/detect"
 )
 
 func writeTree(t *testing.T, dir string, files map[string]string) {
@@ -151,9 +154,59 @@ func TestWalkKnown(t *testing.T) {
 		{"node_modules/m/.cachefix.yaml", false, false}, // skipped by the walk: ask the disk
 		{"../outside/.dockerignore", false, false},
 	} {
-		exists, known := walk.known(filepath.Join(dir, tc.path))
+		exists, known := walk.Known(filepath.Join(dir, tc.path))
 		if exists != tc.exists || known != tc.known {
 			t.Errorf("%s: exists %v known %v, want %v %v", tc.path, exists, known, tc.exists, tc.known)
+		}
+	}
+}
+
+// TestWalkContext checks that a context loaded with what the walk saw lists the same
+// sibling, nested and Compose-built Dockerfiles as one that reads the disk.
+func TestWalkContext(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"repo/Dockerfile":                "FROM x\n",
+		"repo/Dockerfile.dev":            "FROM x\n",
+		"repo/web.Dockerfile":            "FROM x\n",
+		"repo/notes.md":                  "x\n",
+		"repo/docker-compose.yml":        "services:\n  a:\n    build:\n      context: .\n      dockerfile: docker/app.Dockerfile\n",
+		"repo/docker/app.Dockerfile":     "FROM x\n",
+		"repo/svc/api/Dockerfile":        "FROM x\n",
+		"repo/a/b/c/Dockerfile":          "FROM x\n",
+		"repo/a/b/c/d/Dockerfile":        "FROM x\n",
+		"repo/.devcontainer/Dockerfile":  "FROM x\n",
+		"repo/node_modules/m/Dockerfile": "FROM x\n",
+		"repo/vendor/v/Dockerfile":       "FROM x\n",
+		"other/Dockerfile":               "FROM x\n",
+	})
+	_, walk, errs := findDockerfiles([]string{dir}, []string{"nothing/**"}, nil) // filters do not matter
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	top := filepath.Join(dir, "repo")
+	for _, df := range []string{"Dockerfile", "web.Dockerfile"} {
+		disk, err := detect.Load(top, filepath.Join(top, df), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		walked, err := detect.LoadKnown(top, filepath.Join(top, df), nil, walk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name       string
+			disk, walk []string
+		}{
+			{"siblings", disk.Siblings(), walked.Siblings()},
+			{"nested", disk.Nested(), walked.Nested()},
+			{"composed", disk.Composed(), walked.Composed()},
+		} {
+			slices.Sort(c.disk)
+			slices.Sort(c.walk)
+			if !slices.Equal(c.disk, c.walk) || len(c.disk) == 0 {
+				t.Errorf("%s, %s: from the disk %v, from the walk %v", df, c.name, c.disk, c.walk)
+			}
 		}
 	}
 }

@@ -195,41 +195,66 @@ type found struct {
 	walked     bool
 }
 
-// seen holds the names a walk saw that cachefix would otherwise look for one by one (ignore
-// files, .cachefix.yaml, .git), by absolute folder, so that asking about the folder of a
-// Dockerfile the walk found, or about a folder above it up to the PATH argument, costs no
-// system call. Written by the walk, then only read.
+// seen is what a walk saw (detect.Walk): the names cachefix would otherwise look for one
+// by one (ignore files, Compose files, .cachefix.yaml, .git) by absolute folder, and every
+// Dockerfile, so that asking about the folder of a Dockerfile it found, or about a folder
+// above it up to the PATH argument, costs no system call. Written by the walk, then only
+// read.
 type seen struct {
-	roots []string
-	names map[string][]string
+	roots       []string
+	names       map[string][]string
+	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
 }
 
 // watched reports whether a walk records name.
 func watched(name string) bool {
-	return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore")
+	return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore") || slices.Contains(detect.ComposeFiles, name)
 }
 
-// known answers whether path exists, for a path in a folder the walk saw in full (the
-// folder of a Dockerfile it found or one above it, up to the PATH argument); ok is false
-// when it cannot tell.
-func (s *seen) known(path string) (exists, ok bool) {
+// covered reports whether the walk saw all of folder dir (absolute, clean): it is under
+// a PATH argument walked without error, and not in a folder the walk skips.
+func (s *seen) covered(dir string) bool {
 	if s == nil {
-		return false, false
+		return false
 	}
-	dir, base := filepath.Split(path)
-	dir = filepath.Clean(dir)
 	for _, r := range s.roots {
 		if dir != r && !strings.HasPrefix(dir, r+string(filepath.Separator)) {
 			continue
 		}
 		for _, part := range strings.Split(strings.TrimPrefix(dir, r), string(filepath.Separator)) {
 			if detect.SkipDir(part) {
-				return false, false // a folder the walk skipped
+				return false
 			}
 		}
-		return slices.Contains(s.names[dir], base), true
+		return true
 	}
-	return false, false
+	return false
+}
+
+// Known answers whether path exists, for a path in a folder the walk saw in full; ok is
+// false when it cannot tell.
+func (s *seen) Known(path string) (exists, ok bool) {
+	dir, base := filepath.Split(path)
+	dir = filepath.Clean(dir)
+	if !s.covered(dir) {
+		return false, false
+	}
+	return slices.Contains(s.names[dir], base), true
+}
+
+// Dockerfiles lists the Dockerfiles the walk saw under dir, at any depth.
+func (s *seen) Dockerfiles(dir string) ([]string, bool) {
+	dir = filepath.Clean(dir)
+	if !s.covered(dir) {
+		return nil, false
+	}
+	prefix := dir + string(filepath.Separator)
+	i := sort.SearchStrings(s.dockerfiles, prefix)
+	j := i
+	for j < len(s.dockerfiles) && strings.HasPrefix(s.dockerfiles[j], prefix) {
+		j++
+	}
+	return s.dockerfiles[i:j:j], true
 }
 
 // findDockerfiles expands the paths into Dockerfiles, sorted per argument, each once;
@@ -303,6 +328,9 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			}
 			if detect.IsDockerfile(d.Name()) && d.Type().IsRegular() {
 				inDir = append(inDir, path)
+				if rel, err := filepath.Rel(p, path); err == nil {
+					walk.dockerfiles = append(walk.dockerfiles, filepath.Join(absRoot, rel))
+				}
 			}
 			return nil
 		})
@@ -318,6 +346,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			add(f, p, true)
 		}
 	}
+	sort.Strings(walk.dockerfiles)
 	return files, walk, errs
 }
 
