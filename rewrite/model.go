@@ -75,6 +75,8 @@ type Instr struct {
 	NoShell string
 
 	file *File
+	// kw caches Keyword.
+	kw string
 	// els caches the RUN's commands (see File.elements).
 	els     []element
 	chain   bool
@@ -100,7 +102,12 @@ func (f *File) OrigLine(l int) int {
 }
 
 // Keyword is the instruction's name in lower case ("run").
-func (in *Instr) Keyword() string { return strings.ToLower(in.Node.Value) }
+func (in *Instr) Keyword() string {
+	if in.kw == "" {
+		in.kw = strings.ToLower(in.Node.Value)
+	}
+	return in.kw
+}
 
 // State is the build state an instruction runs in.
 type State struct {
@@ -268,9 +275,9 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File, lint b
 		}
 		if kw := firstWord(node.Original); kw != "" {
 			switch {
-			case kw == strings.ToLower(kw):
+			case !hasUpper(kw):
 				lower++
-			case len(kw) > 1 && kw[1:] == strings.ToLower(kw[1:]):
+			case len(kw) > 1 && !hasUpper(kw[1:]):
 				title++ // From, Run, Copy
 			default:
 				upper++
@@ -1013,4 +1020,15 @@ func (f *File) lineage(stage int) []*Instr {
 func (f *File) before(in *Instr) []*Instr {
 	all := f.lineage(in.Stage)
 	return all[:slices.Index(all, in)]
+}
+
+// hasUpper reports whether s has an ASCII upper-case letter (instruction keywords are
+// ASCII).
+func hasUpper(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
 }

@@ -289,7 +289,13 @@ func resolve(dir, p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
-	if p != "" && plainName(p) && path.IsAbs(dir) && plainName(dir[1:]) {
+	if !path.IsAbs(dir) || !plainName(dir[1:]) {
+		return path.Join(dir, p)
+	}
+	for strings.HasPrefix(p, "../") {
+		p, dir = p[3:], path.Dir(dir) // managers look upward: ../../.npmrc
+	}
+	if p != "" && plainName(p) {
 		if dir == "/" {
 			return "/" + p
 		}

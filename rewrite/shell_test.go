@@ -7,8 +7,8 @@ import (
 
 // TestResolve checks resolve's fast path against path.Join and path.Clean.
 func TestResolve(t *testing.T) {
-	dirs := []string{"/", "/app", "/app/", "/app/../x", "/a//b", "/a/./b", "/a/b", "relative", ""}
-	names := []string{"", ".", "..", "a", "a/b", "a//b", "./a", "../a", "a/", "/abs", "/abs/../x", "a/./b", ".npmrc", "..a"}
+	dirs := []string{"/", "/app", "/app/", "/app/../x", "/a//b", "/a/./b", "/a/b", "/a/b/c/d", "relative", ""}
+	names := []string{"", ".", "..", "a", "a/b", "a//b", "./a", "../a", "a/", "/abs", "/abs/../x", "a/./b", ".npmrc", "..a", "../../a", "../..", "../../", "../../../../../.npmrc", "../a/../b", "../.." + "/x"}
 	for _, d := range dirs {
 		for _, n := range names {
 			want := path.Join(d, n)
