@@ -333,7 +333,7 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 				byName[name] = ""
 				return ""
 			}
-			img = path.Join(home, rest)
+			img = joinPath(home, rest)
 		}
 		c, ok := found[img]
 		if !ok {

@@ -152,7 +152,7 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 				parent := path.Dir(path.Join(home, target[2:]))
 				return nil, fmt.Sprintf("USER %s: BuildKit would create the mount's parent %s owned by root, where %s also writes files of its own (a wrapper, locks)", in.State.User, parent, inst.Manager.Name)
 			}
-			target = path.Join(home, target[2:])
+			target = joinPath(home, target[2:])
 		} else if !ok && uid == "" {
 			return nil, fmt.Sprintf("USER %s: its uid is not known, so no mount can be added that it can write", in.State.User)
 		}

@@ -304,6 +304,23 @@ func resolve(dir, p string) string {
 	return path.Join(dir, p)
 }
 
+// joinPath is path.Join, without its cleaning pass when both parts are plain (a folder
+// "." or "/" or a clean path, and a clean relative name): the hot paths join many.
+func joinPath(dir, name string) string {
+	if name == "" || !plainName(name) {
+		return path.Join(dir, name)
+	}
+	switch {
+	case dir == "." || dir == "":
+		return name
+	case dir == "/":
+		return "/" + name
+	case path.IsAbs(dir) && plainName(dir[1:]), !path.IsAbs(dir) && plainName(dir):
+		return dir + "/" + name
+	}
+	return path.Join(dir, name)
+}
+
 // plainName reports whether a relative slash-separated path is already clean and has no
 // "." or ".." parts ("" is plain: the top).
 func plainName(p string) bool {

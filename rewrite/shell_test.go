@@ -21,3 +21,16 @@ func TestResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinPath checks joinPath against path.Join.
+func TestJoinPath(t *testing.T) {
+	dirs := []string{"", ".", "/", "/app", "/app/", "app", "app/x", "./app", "../app", "/a//b", "/a/../b", "a/.."}
+	names := []string{"", ".", "..", "a", "a/b", "a//b", "./a", "../a", "a/", "/abs", ".npmrc", "..a", "a/.."}
+	for _, d := range dirs {
+		for _, n := range names {
+			if got, want := joinPath(d, n), path.Join(d, n); got != want {
+				t.Errorf("joinPath(%q, %q) = %q, want %q", d, n, got, want)
+			}
+		}
+	}
+}

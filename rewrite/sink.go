@@ -534,7 +534,7 @@ func (p *Pass) everyFile(dir string, limit int, ok func(name string) bool) (n in
 		for {
 			entries, err := rd.ReadDir(64)
 			for _, e := range entries {
-				name := path.Join(dir, e.Name())
+				name := joinPath(dir, e.Name())
 				if p.Context.Excluded(name) {
 					if e.IsDir() && p.Context.Reincludes() && !walk(name) {
 						return false
@@ -926,7 +926,7 @@ func (p *Pass) copies(ci *copyInfo) []copied {
 			_, isDir := p.Context.Stat(m)
 			c := copied{src: m, dir: m == "." || isDir, target: ci.abs}
 			if !c.dir && ci.dirDest {
-				c.target = path.Join(ci.abs, path.Base(m))
+				c.target = joinPath(ci.abs, path.Base(m))
 			}
 			out = append(out, c)
 		}
@@ -947,8 +947,8 @@ func (p *Pass) source(ci *copyInfo, img string) (string, bool) {
 		case c.dir && img == ci.abs && len(cs) == 1 && c.src != ".":
 			s = c.src // COPY .yarn/releases/ .yarn/releases/: the folder itself
 		case c.dir && under(img, ci.abs) && img != ci.abs:
-			s = path.Join(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/"))
-		case !c.dir && (img == c.target || (!ci.dirDest && img == path.Join(ci.abs, path.Base(c.src)))):
+			s = joinPath(c.src, strings.TrimPrefix(img, strings.TrimSuffix(ci.abs, "/")+"/"))
+		case !c.dir && (img == c.target || (!ci.dirDest && img == joinPath(ci.abs, path.Base(c.src)))):
 			s = c.src // without a trailing slash the file may land in an existing folder
 		default:
 			continue
