@@ -704,13 +704,34 @@ func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 			return st.Lookup(name)
 		}
 	}
+	cmd.Args = make([]string, 0, len(call.Args))
+	cmd.Lit = make([]bool, 0, len(call.Args))
+	cmd.Arg = make([]bool, 0, len(call.Args))
 	for _, w := range call.Args {
-		s, err := expand.Literal(cfg, w)
+		s, lit := plainWord(w)
+		if !lit {
+			var err error
+			s, err = expand.Literal(cfg, w)
+			lit = err == nil
+		}
 		cmd.Args = append(cmd.Args, s)
-		cmd.Lit = append(cmd.Lit, err == nil)
+		cmd.Lit = append(cmd.Lit, lit)
 		cmd.Arg = append(cmd.Arg, len(st.Args) > 0 && usesArg(w, st))
 	}
 	return cmd
+}
+
+// plainWord returns a word that is one literal with nothing to expand (no escape, no
+// tilde), as expand.Literal would, and true; else false.
+func plainWord(w *syntax.Word) (string, bool) {
+	if len(w.Parts) != 1 {
+		return "", false
+	}
+	lit, ok := w.Parts[0].(*syntax.Lit)
+	if !ok || strings.ContainsAny(lit.Value, `\~`) {
+		return "", false
+	}
+	return lit.Value, true
 }
 
 // usesArg reports whether a word reads a build argument.

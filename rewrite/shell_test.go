@@ -2,7 +2,11 @@ package rewrite
 
 import (
 	"path"
+	"strings"
 	"testing"
+
+	"mvdan.cc/sh/v3/expand"
+	"mvdan.cc/sh/v3/syntax"
 )
 
 // TestResolve checks resolve's fast path against path.Join and path.Clean.
@@ -32,5 +36,31 @@ func TestJoinPath(t *testing.T) {
 				t.Errorf("joinPath(%q, %q) = %q, want %q", d, n, got, want)
 			}
 		}
+	}
+}
+
+// TestPlainWord checks plainWord against expand.Literal for the words it takes.
+func TestPlainWord(t *testing.T) {
+	src := `pip install -r requirements.txt --no-cache-dir a=b '*.whl' {a,b} x* ~/.npmrc a\ b "q" $HOME ${X:-y} --index-url=https://x/simple/ -e . ./pkg[extra] a~b`
+	f, err := parseShell(strings.NewReader(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := f.Stmts[0].Cmd.(*syntax.CallExpr)
+	cfg := &expand.Config{Env: expand.ListEnviron("HOME=/root"), NoUnset: true}
+	taken := 0
+	for _, w := range call.Args {
+		s, ok := plainWord(w)
+		if !ok {
+			continue
+		}
+		taken++
+		want, err := expand.Literal(cfg, w)
+		if err != nil || s != want {
+			t.Errorf("plainWord gives %q, expand.Literal %q (%v)", s, want, err)
+		}
+	}
+	if taken < 10 {
+		t.Errorf("plainWord took only %d words", taken)
 	}
 }
