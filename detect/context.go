@@ -174,7 +174,9 @@ func (c *Context) present(name string) (exists, dir bool) {
 	if r, ok := d.stats[name]; ok {
 		return r[0], r[1]
 	}
-	if st, err := fs.Stat(c.FS, name); err == nil {
+	if c.onDisk {
+		exists, dir = statDisk(filepath.Join(c.Dir, filepath.FromSlash(name)))
+	} else if st, err := fs.Stat(c.FS, name); err == nil {
 		exists, dir = true, st.IsDir()
 	}
 	d.stats[name] = [2]bool{exists, dir}

@@ -2,6 +2,16 @@
 
 package detect
 
+import "os"
+
 func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 	return readOS(path, name, limit)
+}
+
+func statDisk(path string) (exists, dir bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false, false
+	}
+	return true, st.IsDir()
 }

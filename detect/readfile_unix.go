@@ -63,3 +63,19 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// statDisk reports whether path exists, following links, and is a folder: os.Stat's
+// answer without its FileInfo.
+func statDisk(path string) (exists, dir bool) {
+	var st syscall.Stat_t
+	for {
+		err := syscall.Stat(path, &st)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return false, false
+		}
+		return true, st.Mode&syscall.S_IFMT == syscall.S_IFDIR
+	}
+}
