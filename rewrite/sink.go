@@ -28,7 +28,6 @@ package rewrite
 import (
 	"cmp"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -518,46 +517,33 @@ func (p *Pass) onlyManifests(dir string, needed []string) bool {
 // the ignore file excludes do not count), and how many it saw; more than limit files make
 // it false. It stops at the first file ok refuses.
 func (p *Pass) everyFile(dir string, limit int, ok func(name string) bool) (n int, all bool) {
-	// Folders are read in batches, unsorted, and the walk stops at the first file ok
-	// refuses: the answer does not depend on the order.
+	// The walk stops at the first file ok refuses (fs.ReadDir, unlike fs.WalkDir, does
+	// not stat the top folder, which the caller knows).
 	var walk func(dir string) bool
 	walk = func(dir string) bool {
-		f, err := p.Context.FS.Open(dir)
+		entries, err := fs.ReadDir(p.Context.FS, dir)
 		if err != nil {
 			return false
 		}
-		defer f.Close()
-		rd, isDir := f.(fs.ReadDirFile)
-		if !isDir {
-			return false
-		}
-		for {
-			entries, err := rd.ReadDir(64)
-			for _, e := range entries {
-				name := joinPath(dir, e.Name())
-				if p.Context.Excluded(name) {
-					if e.IsDir() && p.Context.Reincludes() && !walk(name) {
-						return false
-					}
-					continue
-				}
-				if e.IsDir() {
-					if !walk(name) {
-						return false
-					}
-					continue
-				}
-				if n++; n > limit || !ok(name) {
+		for _, e := range entries {
+			name := joinPath(dir, e.Name())
+			if p.Context.Excluded(name) {
+				if e.IsDir() && p.Context.Reincludes() && !walk(name) {
 					return false
 				}
+				continue
 			}
-			if err == io.EOF || err == nil && len(entries) == 0 {
-				return true
+			if e.IsDir() {
+				if !walk(name) {
+					return false
+				}
+				continue
 			}
-			if err != nil {
+			if n++; n > limit || !ok(name) {
 				return false
 			}
 		}
+		return true
 	}
 	exists, isDir := p.Context.OnDisk(dir)
 	switch {

@@ -137,8 +137,12 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 			delete(pending, next)
 			next++
 			progress.clear()
-			stdout.Write(r.stdout)
-			stderr.Write(r.stderr)
+			if len(r.stdout) > 0 { // an empty write is still a system call
+				stdout.Write(r.stdout)
+			}
+			if len(r.stderr) > 0 {
+				stderr.Write(r.stderr)
+			}
 			st.scanned++
 			withheld += r.withheld
 			switch {
