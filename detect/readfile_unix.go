@@ -34,7 +34,8 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 	if st.Size > limit {
 		return nil, &TooBigError{name, limit}
 	}
-	// One read for a file of the size stat gave; a file that grew is read on to the limit.
+	// One read for a file of the size stat gave: a regular file's read comes back short only
+	// at its end. A file that grew is read on to the limit.
 	buf := make([]byte, 0, st.Size+1)
 	for {
 		if int64(len(buf)) == int64(cap(buf)) {
@@ -43,6 +44,7 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 			}
 			buf = append(buf, 0)[:len(buf)]
 		}
+		want := cap(buf) - len(buf)
 		n, err := syscall.Read(fd, buf[len(buf):cap(buf)])
 		if err == syscall.EINTR {
 			continue
@@ -57,6 +59,9 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 			break
 		}
 		buf = buf[:len(buf)+n]
+		if n < want {
+			break
+		}
 	}
 	if int64(len(buf)) > limit {
 		return nil, &TooBigError{name, limit}
