@@ -144,6 +144,34 @@ func report(b *testing.B, n int, cpu time.Duration) {
 	}
 }
 
+// benchRatio runs fix --check and the parse-only pass over the same tree one after the
+// other, b.N times each, and reports both rates and the ratio of their times: on a shared
+// machine whose speed drifts, pairs measured side by side compare better than two
+// benchmarks run minutes apart.
+func benchRatio(b *testing.B, n int, mode string) {
+	root := benchTree(b, n, mode)
+	tuneGC()
+	b.ResetTimer()
+	var fix, parse time.Duration
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		run([]string{"fix", "--check", "-q", root}, io.Discard, io.Discard)
+		t1 := time.Now()
+		parseOnly(root, runtime.NumCPU())
+		fix, parse = fix+t1.Sub(t0), parse+time.Since(t1)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/fix.Seconds(), "fix-files/s")
+	b.ReportMetric(float64(n)*float64(b.N)/parse.Seconds(), "parse-files/s")
+	b.ReportMetric(fix.Seconds()/parse.Seconds(), "ratio")
+}
+
+// The ratio of fix --check to the parse-only pass, measured side by side.
+func BenchmarkRatio1k(b *testing.B)       { benchRatio(b, 1000, "mixed") }
+func BenchmarkRatio10k(b *testing.B)      { benchRatio(b, 10000, "mixed") }
+func BenchmarkRatio100k(b *testing.B)     { benchRatio(b, 100000, "mixed") }
+func BenchmarkRatioInputs1k(b *testing.B) { benchRatio(b, 1000, "inputs") }
+func BenchmarkRatioFixed1k(b *testing.B)  { benchRatio(b, 1000, "fixed") }
+
 // The fleet benchmarks: fix --check against the parse-only floor on the same mixed tree.
 func BenchmarkFixCheck1k(b *testing.B)    { benchFix(b, 1000, "mixed") }
 func BenchmarkParseOnly1k(b *testing.B)   { benchParse(b, 1000, "mixed") }
