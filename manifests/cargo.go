@@ -55,7 +55,7 @@ var Cargo = &Manager{
 		if v, ok := in.Cmd.lookup("CARGO_HOME"); ok && path.IsAbs(v) {
 			home = v
 		}
-		files := slices.Concat(upward(".cargo/config.toml"), upward(".cargo/config"), []string{path.Join(home, "config.toml"), path.Join(home, "config")})
+		files := slices.Concat(read.upward(".cargo/config.toml"), read.upward(".cargo/config"), []string{path.Join(home, "config.toml"), path.Join(home, "config")})
 		for _, f := range files {
 			data, err := read.Read(f)
 			if err != nil {

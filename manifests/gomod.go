@@ -47,7 +47,7 @@ var Go = &Manager{
 		}
 		// The main module is the nearest go.mod at or above the working directory.
 		mod := "go.mod"
-		for _, up := range upward("go.mod") {
+		for _, up := range read.upward("go.mod") {
 			if read.Exists(up) {
 				mod = up
 				break
@@ -146,7 +146,7 @@ func goWork(in *Install, read Reader) string {
 	if in.Cmd == nil {
 		return "" // not recognized from a command: nothing to look up from
 	}
-	names := upward("go.work")
+	names := read.upward("go.work")
 	if v, ok := in.Cmd.lookup("GOWORK"); ok {
 		switch v {
 		case "off":

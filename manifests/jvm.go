@@ -85,8 +85,8 @@ var Maven = &Manager{
 				files = append(files, v)
 			}
 		}
-		files = append(files, upward(".mvn/maven.config")...)
-		files = append(files, upward(".mvn/jvm.config")...)
+		files = append(files, read.upward(".mvn/maven.config")...)
+		files = append(files, read.upward(".mvn/jvm.config")...)
 		for _, f := range files {
 			data, err := read.Read(f)
 			if err != nil {

@@ -97,6 +97,9 @@ type Lookup func(name string) (string, bool)
 type Reader struct {
 	Read   func(name string) ([]byte, error)
 	Exists func(name string) bool
+	// Depth is how many folders lie above the working directory (1 for /app), 0 when
+	// unknown: a search upward stops at the root.
+	Depth int
 }
 
 // Install is what one recognized command installs from.

@@ -2,6 +2,7 @@ package manifests
 
 import (
 	"errors"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -1045,5 +1046,34 @@ func TestNodeConfigReads(t *testing.T) {
 	}
 	if in, _ := Recognize(cmdOf("npm install --location=project", nil)); len(in.Outputs) == 0 {
 		t.Error("npm install --location=project is a project install")
+	}
+}
+
+// TestUpwardDepth checks that a reader that knows its depth lists the same files upward,
+// in the same order, as the full list does.
+func TestUpwardDepth(t *testing.T) {
+	distinct := func(cwd string, names []string) []string {
+		var out []string
+		for _, n := range names {
+			p := path.Join(cwd, n)
+			if path.IsAbs(n) {
+				p = path.Clean(n)
+			}
+			if !slices.Contains(out, p) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for _, cwd := range []string{"/app", "/app/web", "/a/b/c/d", "/" + strings.Repeat("x/", 20) + "y"} {
+		d := strings.Count(cwd, "/")
+		full := distinct(cwd, upward(".npmrc"))
+		short := Reader{Depth: d}.upward(".npmrc")
+		if got := distinct(cwd, short); !slices.Equal(got, full) {
+			t.Errorf("%s: %v, want %v", cwd, got, full)
+		}
+		if d <= upLevels && len(short) != d+1 {
+			t.Errorf("%s: %d names, want %d", cwd, len(short), d+1)
+		}
 	}
 }

@@ -123,7 +123,7 @@ func followPackageJSON(in *Install, read Reader) {
 	}
 	if pj.dependsOn("puppeteer") {
 		for _, name := range puppeteerConfigs {
-			for _, up := range upward(name) {
+			for _, up := range read.upward(name) {
 				if read.Exists(up) {
 					in.NeedsSource = fmt.Sprintf("puppeteer's install reads its configuration from the project (%s), which may also have it download Chrome into a project folder", up)
 					return
@@ -239,13 +239,24 @@ const upLevels = 16
 
 // upward lists name in the working directory, then in each folder above it, then at the
 // root, as read takes them ("go.work", "../go.work", ..., "/go.work").
-func upward(name string) []string {
-	out := make([]string, 0, upLevels+2)
-	for i := 0; i <= upLevels; i++ {
-		out = append(out, strings.Repeat("../", i)+name)
+func upward(name string) []string { return Reader{}.upward(name) }
+
+// upward is the package's upward for the reader's working directory: when its depth is
+// known, the names that would all resolve to the root's are left out but the last
+// ("/go.work"), so the same files come in the same order.
+func (r Reader) upward(name string) []string {
+	levels := upLevels
+	if r.Depth > 0 && r.Depth <= upLevels {
+		levels = r.Depth - 1
+	}
+	out := make([]string, 0, levels+2)
+	for i := 0; i <= levels; i++ {
+		out = append(out, ups[:3*i]+name)
 	}
 	return append(out, "/"+name)
 }
+
+var ups = strings.Repeat("../", upLevels)
 
 // missingLock sets NeedsSource, and reports true, when a frozen install (npm ci, yarn
 // --frozen-lockfile, pnpm --frozen-lockfile) runs where none of the lockfiles it requires
@@ -266,7 +277,7 @@ func missingLock(in *Install, read Reader, what string, locks ...string) bool {
 		}
 	}
 	for _, l := range locks {
-		for _, up := range upward(l)[1:] {
+		for _, up := range read.upward(l)[1:] {
 			if read.Exists(up) {
 				return false
 			}
@@ -501,14 +512,14 @@ var Yarn = &Manager{
 		if len(in.Outputs) > 0 {
 			npmrcReads(in, read)
 			// yarn v1 reads .yarnrc here and in every folder above.
-			for _, up := range upward(".yarnrc")[1:] {
+			for _, up := range read.upward(".yarnrc")[1:] {
 				if read.Exists(up) && !slices.Contains(in.Optional, up) {
 					in.Optional = append(in.Optional, up)
 				}
 			}
 		}
 		if in.NeedsSource == "" {
-			for _, rcName := range upward(".yarnrc") {
+			for _, rcName := range read.upward(".yarnrc") {
 				rc, err := read.Read(rcName)
 				if err != nil {
 					continue

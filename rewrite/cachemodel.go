@@ -351,12 +351,26 @@ func (f *File) followed(ctx *detect.Context, in *Instr, inst *manifests.Install,
 			return nil, fs.ErrNotExist
 		},
 		Exists: func(name string) bool { return source(name) != "" },
+		Depth:  depth(cwd),
 	})
 	if f.follows == nil {
 		f.follows = map[followKey]*manifests.Install{}
 	}
 	f.follows[key] = &cp
 	return &cp
+}
+
+// depth is how many folders lie above an absolute folder (1 for /app), 0 for / or a
+// relative one.
+func depth(dir string) int {
+	if !path.IsAbs(dir) {
+		return 0
+	}
+	dir = path.Clean(dir)
+	if dir == "/" {
+		return 0
+	}
+	return strings.Count(dir, "/")
 }
 
 type followKey struct {
