@@ -184,7 +184,11 @@ func (c *Context) present(name string) (exists, dir bool) {
 }
 
 func (c *Context) compile() error {
-	patterns, err := ignorefile.ReadAll(bytes.NewReader(c.IgnoreSrc))
+	var patterns []string
+	var err error
+	if len(c.IgnoreSrc) > 0 {
+		patterns, err = ignorefile.ReadAll(bytes.NewReader(c.IgnoreSrc))
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.IgnorePath, err)
 	}
@@ -199,6 +203,9 @@ func (c *Context) compile() error {
 // Excluded reports whether the ignore file keeps name (slash-separated, relative to the
 // context) out of the build.
 func (c *Context) Excluded(name string) bool {
+	if len(c.ignore.Patterns()) == 0 {
+		return false // no ignore file, or one without patterns
+	}
 	name = path.Clean(strings.TrimPrefix(name, "/"))
 	if name == "." {
 		return false
