@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -139,25 +140,39 @@ func (st *State) Lookup(name string) (string, bool) {
 	return *v, true
 }
 
+// clone copies the state; its maps are shared with st, which never changes them (an
+// instruction's State is final): withEnv and withAccounts copy the maps a step changes.
 func (st *State) clone() *State {
 	n := *st
-	n.Env = make(map[string]*string, len(st.Env))
-	for k, v := range st.Env {
-		n.Env[k] = v
-	}
-	n.Users = make(map[string]Account, len(st.Users))
-	for k, v := range st.Users {
-		n.Users[k] = v
-	}
-	n.Groups = make(map[string]string, len(st.Groups))
-	for k, v := range st.Groups {
-		n.Groups[k] = v
-	}
-	n.Args = make(map[string]bool, len(st.Args))
-	for k, v := range st.Args {
-		n.Args[k] = v
-	}
 	return &n
+}
+
+// withEnv is a copy of st whose Env and Args may be changed.
+func (st *State) withEnv() *State {
+	n := st.clone()
+	n.Env = maps.Clone(st.Env)
+	if n.Env == nil {
+		n.Env = map[string]*string{}
+	}
+	n.Args = maps.Clone(st.Args)
+	if n.Args == nil {
+		n.Args = map[string]bool{}
+	}
+	return n
+}
+
+// withAccounts is a copy of st whose Users and Groups may be changed.
+func (st *State) withAccounts() *State {
+	n := st.clone()
+	n.Users = maps.Clone(st.Users)
+	if n.Users == nil {
+		n.Users = map[string]Account{}
+	}
+	n.Groups = maps.Clone(st.Groups)
+	if n.Groups == nil {
+		n.Groups = map[string]string{}
+	}
+	return n
 }
 
 // Keys implements shell.EnvGetter.
@@ -312,7 +327,7 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File, lint b
 			st.Base = base
 			f.Windows[stage] = isWindowsImage(base) || (prevWindows(f, base))
 			f.Stages = append(f.Stages, nil)
-			stageEnd[fmt.Sprint(stage)] = st
+			stageEnd[strconv.Itoa(stage)] = st
 			if fs.Name != "" {
 				stageEnd[strings.ToLower(fs.Name)] = st
 			}
@@ -343,7 +358,7 @@ func parseCached(path string, src []byte, shells map[string]*syntax.File, lint b
 			in.State = st
 			f.Stages[stage] = append(f.Stages[stage], in)
 			st = f.step(st, in)
-			stageEnd[fmt.Sprint(stage)] = st
+			stageEnd[strconv.Itoa(stage)] = st
 			if fs, ok := f.Stages[stage][0].Cmd.(*instructions.Stage); ok && fs.Name != "" {
 				stageEnd[strings.ToLower(fs.Name)] = st
 			}
@@ -505,7 +520,7 @@ func baseImageUser(image string) (baseUser, bool) {
 func (f *File) step(st *State, in *Instr) *State {
 	switch c := in.Cmd.(type) {
 	case *instructions.EnvCommand:
-		st = st.clone()
+		st = st.withEnv()
 		for _, kv := range c.Env {
 			delete(st.Args, kv.Key)
 			if v, ok := f.expandWord(st, kv.Value); ok {
@@ -522,7 +537,7 @@ func (f *File) step(st *State, in *Instr) *State {
 			}
 		}
 	case *instructions.ArgCommand:
-		st = st.clone()
+		st = st.withEnv()
 		for _, kv := range c.Args {
 			if _, isEnv := st.Env[kv.Key]; !isEnv || st.Args[kv.Key] {
 				st.Args[kv.Key] = true // an ARG does not override an ENV of the same name
@@ -584,7 +599,7 @@ func (f *File) accounts(st *State, file *syntax.File) *State {
 			return true
 		}
 		if !changed {
-			st = st.clone()
+			st = st.withAccounts()
 			changed = true
 		}
 		recordAccount(st, cmd)
