@@ -8,10 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/cachefix/cachefix/detect"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 )
@@ -77,7 +79,7 @@ func benchTree(b *testing.B, n int, mode string) string {
 // parseOnly walks, reads and parses every Dockerfile with BuildKit's parser and
 // instructions, on all cores: the floor a full fix is measured against.
 func parseOnly(root string, jobs int) int {
-	files, _, _ := findDockerfiles([]string{root}, nil, nil)
+	files := plainWalk(root)
 	ch := make(chan string)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -106,11 +108,37 @@ func parseOnly(root string, jobs int) int {
 		}()
 	}
 	for _, f := range files {
-		ch <- f.path
+		ch <- f
 	}
 	close(ch)
 	wg.Wait()
 	return parsed
+}
+
+// plainWalk lists the Dockerfiles under root as fix finds them (the same folders skipped),
+// sorted, and nothing else: the parse-only pass's walk.
+func plainWalk(root string) []string {
+	var files []string
+	filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if path != root && detect.SkipDir(d.Name()) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if detect.IsDockerfile(d.Name()) && d.Type().IsRegular() {
+			files = append(files, path)
+		}
+		return nil
+	})
+	sort.Strings(files)
+	return files
 }
 
 func benchFix(b *testing.B, n int, mode string) {
