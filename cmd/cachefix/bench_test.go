@@ -13,9 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cachefix/cachefix/detect"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/cachefix/cachefix/detect"
 )
 
 // benchTree returns a folder of n synthetic repositories made from the golden cases, made
