@@ -87,6 +87,9 @@ type Walk interface {
 	// Dockerfiles lists the Dockerfiles (regular files) the walk saw under dir, at any
 	// depth, sorted; ok is false when it did not see all of dir.
 	Dockerfiles(dir string) (paths []string, ok bool)
+	// Lookup answers whether name is in folder dir and is a folder, from the walk's
+	// listing of dir; known is false when it kept none, or name is a link.
+	Lookup(dir, name string) (exists, isDir, known bool)
 }
 
 // LoadKnown is Load for a folder a walk found the Dockerfile in: what the walk saw answers
@@ -154,6 +157,15 @@ func (c *Context) cache() *disk {
 	return c.disk
 }
 
+// mayExist is false only when the walk's listing of the top folder says name is not in it.
+func (c *Context) mayExist(name string) bool {
+	if c.walk == nil || !c.onDisk || name == "." || strings.Contains(name, "/") {
+		return true
+	}
+	exists, _, known := c.walk.Lookup(c.Dir, name)
+	return exists || !known
+}
+
 // OnDisk reports whether name (slash-separated, relative to the context) is on disk,
 // excluded by the ignore file or not, and whether it is a folder, following links.
 func (c *Context) OnDisk(name string) (exists, dir bool) {
@@ -175,7 +187,13 @@ func (c *Context) present(name string) (exists, dir bool) {
 		return r[0], r[1]
 	}
 	if c.onDisk {
-		exists, dir = statDisk(filepath.Join(c.Dir, filepath.FromSlash(name)))
+		known := false
+		if c.walk != nil && !strings.Contains(name, "/") {
+			exists, dir, known = c.walk.Lookup(c.Dir, name) // the walk listed the top folder
+		}
+		if !known {
+			exists, dir = statDisk(filepath.Join(c.Dir, filepath.FromSlash(name)))
+		}
 	} else if st, err := fs.Stat(c.FS, name); err == nil {
 		exists, dir = true, st.IsDir()
 	}
@@ -258,6 +276,9 @@ func (c *Context) ReadFile(name string) ([]byte, error) {
 	}
 	var data []byte
 	var err error
+	if !c.mayExist(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errNotExist} // as the open would say
+	}
 	if c.onDisk {
 		data, err = readRegularDisk(filepath.Join(c.Dir, filepath.FromSlash(name)), name, MaxFile)
 	} else {

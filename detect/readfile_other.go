@@ -2,7 +2,10 @@
 
 package detect
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
 func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 	return readOS(path, name, limit)
@@ -15,3 +18,5 @@ func statDisk(path string) (exists, dir bool) {
 	}
 	return true, st.IsDir()
 }
+
+var errNotExist error = fs.ErrNotExist

@@ -84,3 +84,6 @@ func statDisk(path string) (exists, dir bool) {
 		return true, st.Mode&syscall.S_IFMT == syscall.S_IFDIR
 	}
 }
+
+// errNotExist is the error an open of a missing file gives.
+var errNotExist error = syscall.ENOENT

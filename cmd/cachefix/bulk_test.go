@@ -210,3 +210,49 @@ func TestWalkContext(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkListing checks that a context answers Stat and ReadFile for the files of its top
+// folder from the walk's listing as it does from the disk, links included.
+func TestWalkListing(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"repo/Dockerfile":        "FROM x\n",
+		"repo/requirements.txt":  "flask\n",
+		"repo/src/app.py":        "x\n",
+		"repo/shared/pip.conf":   "[global]\n",
+		"repo/.dockerignore":     "*.log\n",
+		"repo/debug.log":         "x\n",
+		"repo/nested/Dockerfile": "FROM x\n",
+	})
+	top := filepath.Join(dir, "repo")
+	os.Symlink("shared/pip.conf", filepath.Join(top, "pip.conf"))
+	os.Symlink("shared", filepath.Join(top, "conf"))
+	os.Symlink("missing.txt", filepath.Join(top, "dangling.txt"))
+	_, walk, errs := findDockerfiles([]string{dir}, nil, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	disk, err := detect.Load(top, filepath.Join(top, "Dockerfile"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walked, err := detect.LoadKnown(top, filepath.Join(top, "Dockerfile"), nil, walk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"requirements.txt", "src", "pip.conf", "conf", "dangling.txt", "missing.txt", "debug.log", "nested", "nested/Dockerfile", "conf/pip.conf", ".", "Dockerfile"} {
+		e1, d1 := disk.Stat(name)
+		e2, d2 := walked.Stat(name)
+		if e1 != e2 || d1 != d2 {
+			t.Errorf("Stat(%s): disk %v %v, walk %v %v", name, e1, d1, e2, d2)
+		}
+		b1, err1 := disk.ReadFile(name)
+		b2, err2 := walked.ReadFile(name)
+		if string(b1) != string(b2) || (err1 == nil) != (err2 == nil) || err1 != nil && err1.Error() != err2.Error() {
+			t.Errorf("ReadFile(%s): disk %q %v, walk %q %v", name, b1, err1, b2, err2)
+		}
+	}
+	if _, _, known := walk.Lookup(top, "requirements.txt"); !known {
+		t.Error("the walk kept no listing of the Dockerfile's folder")
+	}
+}

@@ -204,6 +204,54 @@ type seen struct {
 	roots       []string
 	names       map[string][]string
 	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
+	// listings holds the entries of each folder holding a Dockerfile, of at most
+	// maxListing entries: per entry a type byte (see listing), the name and a NUL.
+	listings map[string]string
+}
+
+// maxListing is the most entries a folder may have for the walk to keep its listing.
+const maxListing = 256
+
+// listing packs a folder's entries: 'd' for a folder, 'f' for a regular file, 'o' for
+// anything else (a link, which a stat follows).
+func listing(entries []fs.DirEntry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		switch t := e.Type(); {
+		case t.IsDir():
+			b.WriteByte('d')
+		case t.IsRegular():
+			b.WriteByte('f')
+		default:
+			b.WriteByte('o')
+		}
+		b.WriteString(e.Name())
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// Lookup answers from the listing of dir whether name is in it and is a folder; known is
+// false when the walk kept no listing of dir, or name is a link (a stat follows it).
+func (s *seen) Lookup(dir, name string) (exists, isDir, known bool) {
+	l, ok := s.listings[dir]
+	if !ok || strings.IndexByte(name, 0) >= 0 {
+		return false, false, false
+	}
+	for len(l) > 0 {
+		end := strings.IndexByte(l, 0)
+		if l[1:end] == name {
+			switch l[0] {
+			case 'd':
+				return true, true, true
+			case 'f':
+				return true, false, true
+			}
+			return false, false, false
+		}
+		l = l[end+1:]
+	}
+	return false, false, true
 }
 
 // watched reports whether a walk records name.
@@ -263,7 +311,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	var files []found
 	var errs []error
 	done := map[string]bool{}
-	walk := &seen{names: map[string][]string{}}
+	walk := &seen{names: map[string][]string{}, listings: map[string]string{}}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
 	add := func(p, root string, walked bool) {
 		key := absIn(cwd, p)
@@ -305,39 +353,40 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 		absRoot := absIn(cwd, p)
 		complete := true
 		var inDir []string
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		// A walk as filepath.WalkDir makes it (entries in order, a folder's before the
+		// next entry), that also keeps the listing of each folder holding a Dockerfile.
+		var visit func(dir, absDir string)
+		visit = func(dir, absDir string) {
+			entries, err := os.ReadDir(dir)
 			if err != nil {
 				errs = append(errs, err)
 				complete = false // a folder it could not read: ask the disk
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
+				return
 			}
-			if name := d.Name(); path != p && watched(name) {
-				if rel, err := filepath.Rel(p, filepath.Dir(path)); err == nil {
-					dir := filepath.Join(absRoot, rel)
-					walk.names[dir] = append(walk.names[dir], name)
+			listed := false
+			for _, e := range entries {
+				name := e.Name()
+				if watched(name) {
+					walk.names[absDir] = append(walk.names[absDir], name)
+				}
+				path, abs := filepath.Join(dir, name), filepath.Join(absDir, name)
+				if e.IsDir() {
+					if !detect.SkipDir(name) {
+						visit(path, abs)
+					}
+					continue
+				}
+				if detect.IsDockerfile(name) && e.Type().IsRegular() {
+					inDir = append(inDir, path)
+					walk.dockerfiles = append(walk.dockerfiles, abs)
+					if !listed && len(entries) <= maxListing {
+						walk.listings[absDir] = listing(entries)
+						listed = true
+					}
 				}
 			}
-			if d.IsDir() {
-				if path != p && detect.SkipDir(d.Name()) {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if detect.IsDockerfile(d.Name()) && d.Type().IsRegular() {
-				inDir = append(inDir, path)
-				if rel, err := filepath.Rel(p, path); err == nil {
-					walk.dockerfiles = append(walk.dockerfiles, filepath.Join(absRoot, rel))
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-			complete = false
 		}
+		visit(p, absRoot)
 		if complete {
 			walk.roots = append(walk.roots, absRoot)
 		}
