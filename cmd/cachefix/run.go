@@ -269,7 +269,7 @@ func (s *seen) covered(dir string) bool {
 		if dir != r && !strings.HasPrefix(dir, r+string(filepath.Separator)) {
 			continue
 		}
-		for _, part := range strings.Split(strings.TrimPrefix(dir, r), string(filepath.Separator)) {
+		for part := range strings.SplitSeq(strings.TrimPrefix(dir, r), string(filepath.Separator)) {
 			if detect.SkipDir(part) {
 				return false
 			}
@@ -282,8 +282,7 @@ func (s *seen) covered(dir string) bool {
 // Known answers whether path exists, for a path in a folder the walk saw in full; ok is
 // false when it cannot tell.
 func (s *seen) Known(path string) (exists, ok bool) {
-	dir, base := filepath.Split(path)
-	dir = filepath.Clean(dir)
+	dir, base := filepath.Dir(path), filepath.Base(path)
 	if !s.covered(dir) {
 		return false, false
 	}
