@@ -112,8 +112,33 @@ func isNumber(s string) bool {
 	return true
 }
 
-// cacheTargets resolves an install's cache directories for the step's user.
+// cacheTargets resolves an install's cache directories for the step's user, once per
+// install (cache-mount, cache-defeat and misplaced-mount all ask); callers must not change
+// the specs.
 func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, string) {
+	key := targetsKey{in, inst}
+	if t, ok := p.File.targets[key]; ok {
+		return t.specs, t.why
+	}
+	specs, why := p.readCacheTargets(in, inst)
+	if p.File.targets == nil {
+		p.File.targets = map[targetsKey]cacheTargets{}
+	}
+	p.File.targets[key] = cacheTargets{specs, why}
+	return specs, why
+}
+
+type targetsKey struct {
+	in   *Instr
+	inst *manifests.Install
+}
+
+type cacheTargets struct {
+	specs []mountSpec
+	why   string
+}
+
+func (p *Pass) readCacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, string) {
 	dirs := inst.CacheDirs
 	if dirs == nil {
 		env := in.State.Lookup

@@ -52,6 +52,8 @@ type File struct {
 	reads map[readsKey][]string
 	// follows caches followed.
 	follows map[followKey]*manifests.Install
+	// targets caches cacheTargets.
+	targets map[targetsKey]cacheTargets
 	// syntax caches detectSyntax of Source.
 	syntaxInfo *syntaxDirective
 	// siblings caches the sibling Dockerfiles siblingCopies parsed, by path (nil when one
