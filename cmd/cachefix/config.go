@@ -233,6 +233,10 @@ func resolve(c *config, file string, ff *fixFlags) settings {
 			}
 		}
 	}
+	if len(sels) == 0 {
+		s.rules = rewrite.All() // no configuration: every rule
+		return s
+	}
 	on := map[string]bool{}
 	for _, r := range rewrite.All() {
 		on[r.Name] = true
