@@ -190,9 +190,10 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 // collect runs every rule once over f.
 func collect(f *File, ctx *detect.Context, opts Options, rules []*Rule) []Finding {
 	var out []Finding
-	sh := &shared{}
+	report := func(fd Finding) { out = append(out, fd) }
+	p := &Pass{File: f, Context: ctx, Options: opts, shared: &shared{}, report: report}
 	for _, r := range rules {
-		p := &Pass{Rule: r, File: f, Context: ctx, Options: opts, shared: sh, report: func(fd Finding) { out = append(out, fd) }}
+		p.Rule = r // one Pass, its rule set in turn: the rules keep no Pass
 		r.Run(p)
 	}
 	return out
