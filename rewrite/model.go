@@ -700,7 +700,13 @@ func recordAccount(st *State, cmd *manifests.Cmd) {
 // literalCmd expands the words of call with the known environment.
 func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 	cmd := &manifests.Cmd{Env: st.Lookup}
-	cfg := &expand.Config{Env: stateEnviron{st}, NoUnset: true}
+	var cfg *expand.Config // made for the first word that needs expanding
+	config := func() *expand.Config {
+		if cfg == nil {
+			cfg = &expand.Config{Env: stateEnviron{st}, NoUnset: true}
+		}
+		return cfg
+	}
 	if len(call.Assigns) > 0 {
 		// PIP_FIND_LINKS=/app/wheels pip install ...: the command's own variables come first.
 		own := map[string]string{}
@@ -708,7 +714,7 @@ func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 			if a.Name == nil || a.Array != nil || a.Index != nil {
 				continue
 			}
-			v, err := expand.Literal(cfg, a.Value)
+			v, err := expand.Literal(config(), a.Value)
 			if err != nil {
 				v = "$unknown" // set, to a value cachefix cannot know
 			}
@@ -728,7 +734,7 @@ func literalCmd(call *syntax.CallExpr, st *State) *manifests.Cmd {
 		s, lit := plainWord(w)
 		if !lit {
 			var err error
-			s, err = expand.Literal(cfg, w)
+			s, err = expand.Literal(config(), w)
 			lit = err == nil
 		}
 		cmd.Args = append(cmd.Args, s)
