@@ -255,10 +255,15 @@ func (c *Context) Stat(name string) (exists, dir bool) {
 }
 
 func (c *Context) stat(name string) (exists, dir bool) {
-	if !fs.ValidPath(name) || c.Excluded(name) {
+	if !fs.ValidPath(name) {
 		return false, false
 	}
-	return c.present(name)
+	// Whether it is on disk first: usually cached or in the walk's listing, where the
+	// ignore patterns would have to be matched (and compiled) against it.
+	if exists, dir = c.present(name); !exists || c.Excluded(name) {
+		return false, false
+	}
+	return exists, dir
 }
 
 // ReadFile reads a regular file of the build; excluded files do not exist.
