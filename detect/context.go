@@ -397,13 +397,25 @@ func (c *Context) Glob(pattern string) []string {
 // *.Dockerfile, Containerfile, in any case, but not an ignore file, a patch leftover, an
 // editor backup or documentation (Dockerfile.dockerignore, Dockerfile.orig, Dockerfile.md).
 func IsDockerfile(name string) bool {
-	n := strings.ToLower(name)
+	named := strings.EqualFold(name, "dockerfile") || strings.EqualFold(name, "containerfile") ||
+		hasPrefixFold(name, "dockerfile.") || hasPrefixFold(name, "containerfile.") || hasSuffixFold(name, ".dockerfile")
+	if !named {
+		return false // most names: no allocation
+	}
 	for _, ext := range notDockerfile {
-		if strings.HasSuffix(n, ext) {
+		if hasSuffixFold(name, ext) {
 			return false
 		}
 	}
-	return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") || strings.HasSuffix(n, ".dockerfile")
+	return true
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 var notDockerfile = []string{".dockerignore", ".orig", ".rej", ".bak", ".swp", ".tmp", "~", ".md", ".txt", ".json", ".yaml", ".yml", ".sh"}

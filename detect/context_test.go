@@ -3,6 +3,7 @@ package detect
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 )
@@ -122,5 +123,26 @@ func TestSymlinked(t *testing.T) {
 	}
 	if got := c.Symlinked("apps/web/node_modules"); got != "" {
 		t.Errorf("Symlinked(apps/web/node_modules) = %q, want none", got)
+	}
+}
+
+// TestIsDockerfile checks IsDockerfile against the plain lower-case reading of its rule.
+func TestIsDockerfile(t *testing.T) {
+	ref := func(name string) bool {
+		n := strings.ToLower(name)
+		for _, ext := range notDockerfile {
+			if strings.HasSuffix(n, ext) {
+				return false
+			}
+		}
+		return n == "dockerfile" || n == "containerfile" || strings.HasPrefix(n, "dockerfile.") || strings.HasPrefix(n, "containerfile.") || strings.HasSuffix(n, ".dockerfile")
+	}
+	names := []string{"Dockerfile", "dockerfile", "DOCKERFILE", "Dockerfile.dev", "dockerfile.prod.yml", "api.Dockerfile", "API.DOCKERFILE",
+		"Containerfile", "containerfile.x", "Dockerfile.dockerignore", "Dockerfile.orig", "Dockerfile.md", "Dockerfile~", "Dockerfile.bak",
+		"README.md", "package.json", "x", "", "Dockerfiles", "mydockerfile", ".dockerfile", "Dockerfile.", "dockerfile.TXT", "web.dockerfile.sh"}
+	for _, n := range names {
+		if got, want := IsDockerfile(n), ref(n); got != want {
+			t.Errorf("IsDockerfile(%q) = %v, want %v", n, got, want)
+		}
 	}
 }

@@ -256,7 +256,10 @@ func (s *seen) Lookup(dir, name string) (exists, isDir, known bool) {
 
 // watched reports whether a walk records name.
 func watched(name string) bool {
-	return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore") || slices.Contains(detect.ComposeFiles, name)
+	if name[0] == '.' {
+		return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore")
+	}
+	return strings.HasSuffix(name, ".dockerignore") || strings.Contains(name, "compose") && slices.Contains(detect.ComposeFiles, name)
 }
 
 // covered reports whether the walk saw all of folder dir (absolute, clean): it is under
@@ -368,16 +371,15 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 				if watched(name) {
 					walk.names[absDir] = append(walk.names[absDir], name)
 				}
-				path, abs := filepath.Join(dir, name), filepath.Join(absDir, name)
 				if e.IsDir() {
 					if !detect.SkipDir(name) {
-						visit(path, abs)
+						visit(filepath.Join(dir, name), filepath.Join(absDir, name))
 					}
 					continue
 				}
 				if detect.IsDockerfile(name) && e.Type().IsRegular() {
-					inDir = append(inDir, path)
-					walk.dockerfiles = append(walk.dockerfiles, abs)
+					inDir = append(inDir, filepath.Join(dir, name))
+					walk.dockerfiles = append(walk.dockerfiles, filepath.Join(absDir, name))
 					if !listed && len(entries) <= maxListing {
 						walk.listings[absDir] = listing(entries)
 						listed = true
