@@ -87,8 +87,8 @@ type Walk interface {
 	// Dockerfiles lists the Dockerfiles (regular files) the walk saw under dir, at any
 	// depth, sorted; ok is false when it did not see all of dir.
 	Dockerfiles(dir string) (paths []string, ok bool)
-	// Lookup answers whether name is in folder dir and is a folder, from the walk's
-	// listing of dir; known is false when it kept none, or name is a link.
+	// Lookup answers whether name is in folder dir and is a folder, when the walk can
+	// tell (a filter of dir's names says it is not there); known is false otherwise.
 	Lookup(dir, name string) (exists, isDir, known bool)
 }
 
@@ -157,7 +157,7 @@ func (c *Context) cache() *disk {
 	return c.disk
 }
 
-// mayExist is false only when the walk's listing of the top folder says name is not in it.
+// mayExist is false only when the walk saw that name is not in the top folder.
 func (c *Context) mayExist(name string) bool {
 	if c.walk == nil || !c.onDisk || name == "." || strings.Contains(name, "/") {
 		return true
@@ -189,7 +189,7 @@ func (c *Context) present(name string) (exists, dir bool) {
 	if c.onDisk {
 		known := false
 		if c.walk != nil && !strings.Contains(name, "/") {
-			exists, dir, known = c.walk.Lookup(c.Dir, name) // the walk listed the top folder
+			exists, dir, known = c.walk.Lookup(c.Dir, name) // the walk saw the top folder
 		}
 		if !known {
 			exists, dir = statDisk(filepath.Join(c.Dir, filepath.FromSlash(name)))

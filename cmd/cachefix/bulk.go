@@ -253,11 +253,11 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.report.Skipped = r.skipped
 		return r
 	}
-	src, err := readDockerfile(f.path, rel, f.walked)
+	src, err := readDockerfile(f.abs, rel, f.walked)
 	if err != nil {
 		return fail(err)
 	}
-	ctxDir, dockerfile := ff.context, f.path
+	ctxDir, dockerfile := ff.context, f.abs
 	var saw detect.Walk
 	if ctxDir == "" {
 		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
@@ -357,7 +357,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 				return fail(fmt.Errorf("%s: %w; %s left untouched", ignoreRel, err, rel))
 			}
 		}
-		if err := writeAtomic(f.path, res.Output); err != nil {
+		if err := writeAtomic(f.abs, res.Output); err != nil {
 			return fail(fmt.Errorf("%s: %w", rel, err))
 		}
 	case !ff.list && !ff.check && ff.format == formatText:
@@ -373,11 +373,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 // repoRoot is the git repository holding a file (the nearest folder with .git), else the
 // PATH argument it was found under.
 func repoRoot(f found) string {
-	abs, err := filepath.Abs(f.path)
-	if err != nil {
-		return f.root
-	}
-	for d := filepath.Dir(abs); ; d = filepath.Dir(d) {
+	for d := filepath.Dir(f.abs); ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
 			return d
 		}

@@ -212,7 +212,7 @@ func TestWalkContext(t *testing.T) {
 }
 
 // TestWalkListing checks that a context answers Stat and ReadFile for the files of its top
-// folder from the walk's listing as it does from the disk, links included.
+// folder with the walk's name filter as it does from the disk, links included.
 func TestWalkListing(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
@@ -252,7 +252,12 @@ func TestWalkListing(t *testing.T) {
 			t.Errorf("ReadFile(%s): disk %q %v, walk %q %v", name, b1, err1, b2, err2)
 		}
 	}
-	if _, _, known := walk.Lookup(top, "requirements.txt"); !known {
-		t.Error("the walk kept no listing of the Dockerfile's folder")
+	if _, _, known := walk.Lookup(top, "missing.txt"); !known {
+		t.Error("the walk kept no filter of the Dockerfile's folder names")
+	}
+	for _, name := range []string{"requirements.txt", "src", "pip.conf", "Dockerfile"} {
+		if exists, _, known := walk.Lookup(top, name); known && !exists {
+			t.Errorf("the walk's filter says %s is not in the folder", name)
+		}
 	}
 }

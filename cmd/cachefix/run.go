@@ -187,12 +187,11 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// found is a Dockerfile and the PATH argument it was found under; walked is true when a
-// folder walk found it (a regular file then).
+// found is a Dockerfile (its absolute path) and the PATH argument it was found under;
+// walked is true when a folder walk found it (a regular file then).
 type found struct {
-	path, root string
-	abs        string // path made absolute
-	walked     bool
+	abs, root string
+	walked    bool
 }
 
 // seen is what a walk saw (detect.Walk): the names cachefix would otherwise look for one
@@ -204,54 +203,43 @@ type seen struct {
 	roots       []string
 	names       map[string][]string
 	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
-	// listings holds the entries of each folder holding a Dockerfile, of at most
-	// maxListing entries: per entry a type byte (see listing), the name and a NUL.
-	listings map[string]string
+	// absent holds, for each folder holding a Dockerfile, a filter of its entries' names
+	// (two bits of 256 per name): a name whose bits are not all set is not in the folder,
+	// so that asking for a missing manifest costs no system call. 32 bytes a folder, where
+	// a listing would keep every name.
+	absent map[string]*nameFilter
 }
 
-// maxListing is the most entries a folder may have for the walk to keep its listing.
-const maxListing = 256
+// nameFilter is a Bloom filter of the names in a folder.
+type nameFilter [4]uint64
 
-// listing packs a folder's entries: 'd' for a folder, 'f' for a regular file, 'o' for
-// anything else (a link, which a stat follows).
-func listing(entries []fs.DirEntry) string {
-	var b strings.Builder
-	for _, e := range entries {
-		switch t := e.Type(); {
-		case t.IsDir():
-			b.WriteByte('d')
-		case t.IsRegular():
-			b.WriteByte('f')
-		default:
-			b.WriteByte('o')
-		}
-		b.WriteString(e.Name())
-		b.WriteByte(0)
+func filterBits(name string) (uint, uint) {
+	h := uint64(14695981039346656037) // FNV-1a
+	for i := 0; i < len(name); i++ {
+		h ^= uint64(name[i])
+		h *= 1099511628211
 	}
-	return b.String()
+	return uint(h & 255), uint(h >> 8 & 255)
 }
 
-// Lookup answers from the listing of dir whether name is in it and is a folder; known is
-// false when the walk kept no listing of dir, or name is a link (a stat follows it).
+func (f *nameFilter) add(name string) {
+	a, b := filterBits(name)
+	f[a>>6] |= 1 << (a & 63)
+	f[b>>6] |= 1 << (b & 63)
+}
+
+func (f *nameFilter) mayHold(name string) bool {
+	a, b := filterBits(name)
+	return f[a>>6]&(1<<(a&63)) != 0 && f[b>>6]&(1<<(b&63)) != 0
+}
+
+// Lookup answers from the filter of dir's names when name is surely not in dir; known is
+// false otherwise (it may be there: a stat tells).
 func (s *seen) Lookup(dir, name string) (exists, isDir, known bool) {
-	l, ok := s.listings[dir]
-	if !ok || strings.IndexByte(name, 0) >= 0 {
-		return false, false, false
+	if f, ok := s.absent[dir]; ok && !f.mayHold(name) {
+		return false, false, true
 	}
-	for len(l) > 0 {
-		end := strings.IndexByte(l, 0)
-		if l[1:end] == name {
-			switch l[0] {
-			case 'd':
-				return true, true, true
-			case 'f':
-				return true, false, true
-			}
-			return false, false, false
-		}
-		l = l[end+1:]
-	}
-	return false, false, true
+	return false, false, false
 }
 
 // watched reports whether a walk records name.
@@ -313,14 +301,16 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	var files []found
 	var errs []error
 	done := map[string]bool{}
-	walk := &seen{names: map[string][]string{}, listings: map[string]string{}}
+	walk := &seen{names: map[string][]string{}, absent: map[string]*nameFilter{}}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
-	add := func(p, root string, walked bool) {
-		key := absIn(cwd, p)
+	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
+	// walked or named itself.
+	add := func(abs, root, absRoot string, walked bool) {
+		key := abs
 		if done[key] {
 			return
 		}
-		if rel, err := filepath.Rel(root, p); err == nil && root != p {
+		if rel, err := filepath.Rel(absRoot, abs); err == nil && walked {
 			rel = filepath.ToSlash(rel)
 			for _, pat := range exclude {
 				if ok, _ := doublestar.Match(pat, rel); ok {
@@ -340,7 +330,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			}
 		}
 		done[key] = true
-		files = append(files, found{p, root, key, walked})
+		files = append(files, found{root: root, abs: key, walked: walked})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -349,14 +339,15 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			continue
 		}
 		if !st.IsDir() {
-			add(p, p, false)
+			add(absIn(cwd, p), p, "", false)
 			continue
 		}
 		absRoot := absIn(cwd, p)
 		complete := true
 		var inDir []string
 		// A walk as filepath.WalkDir makes it (entries in order, a folder's before the
-		// next entry), that also keeps the listing of each folder holding a Dockerfile.
+		// next entry), that also keeps a filter of the names of each folder holding a
+		// Dockerfile.
 		var visit func(dir, absDir string)
 		visit = func(dir, absDir string) {
 			entries, err := os.ReadDir(dir)
@@ -378,10 +369,15 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 					continue
 				}
 				if detect.IsDockerfile(name) && e.Type().IsRegular() {
-					inDir = append(inDir, filepath.Join(dir, name))
-					walk.dockerfiles = append(walk.dockerfiles, filepath.Join(absDir, name))
-					if !listed && len(entries) <= maxListing {
-						walk.listings[absDir] = listing(entries)
+					abs := filepath.Join(absDir, name)
+					inDir = append(inDir, abs)
+					walk.dockerfiles = append(walk.dockerfiles, abs)
+					if !listed && len(entries) <= 64 {
+						f := &nameFilter{}
+						for _, e := range entries {
+							f.add(e.Name())
+						}
+						walk.absent[abs[:len(absDir)]] = f // the key shares the path's bytes
 						listed = true
 					}
 				}
@@ -393,7 +389,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 		}
 		sort.Strings(inDir)
 		for _, f := range inDir {
-			add(f, p, true)
+			add(f, p, absRoot, true)
 		}
 	}
 	sort.Strings(walk.dockerfiles)
