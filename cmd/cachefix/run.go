@@ -207,7 +207,7 @@ type seen struct {
 	// (two bits of 256 per name): a name whose bits are not all set is not in the folder,
 	// so that asking for a missing manifest costs no system call. 32 bytes a folder, where
 	// a listing would keep every name.
-	absent map[string]*nameFilter
+	absent map[string]nameFilter
 }
 
 // nameFilter is a Bloom filter of the names in a folder.
@@ -301,7 +301,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	var files []found
 	var errs []error
 	done := map[string]bool{}
-	walk := &seen{names: map[string][]string{}, absent: map[string]*nameFilter{}}
+	walk := &seen{names: map[string][]string{}, absent: map[string]nameFilter{}}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
 	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
 	// walked or named itself.
@@ -373,7 +373,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 					inDir = append(inDir, abs)
 					walk.dockerfiles = append(walk.dockerfiles, abs)
 					if !listed && len(entries) <= 64 {
-						f := &nameFilter{}
+						var f nameFilter
 						for _, e := range entries {
 							f.add(e.Name())
 						}
