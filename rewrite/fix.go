@@ -124,6 +124,9 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			key := fd.Rule + "\x00" + withoutDigits(fd.Message+fd.Declined+o.Skipped)
 			if o.Applied || !seen[key] {
 				seen[key] = true
+				// An outcome outlives the run (reports, a queue of results): it keeps no
+				// edits and no instruction, which would hold the whole parse.
+				o.Fix, o.instr = nil, nil
 				res.Outcomes = append(res.Outcomes, o)
 			}
 		}
