@@ -144,7 +144,8 @@ func TestWalkKnown(t *testing.T) {
 		exists, known bool
 	}{
 		{"a/.dockerignore", true, true},
-		{"a/api.Dockerfile.dockerignore", true, true},
+		{"a/api.Dockerfile.dockerignore", false, false}, // one of the other ignore files: a stat tells
+		{"b/api.Dockerfile.dockerignore", false, true},
 		{"a/Dockerfile.dockerignore", false, true},
 		{"b/.dockerignore", false, true},
 		{".cachefix.yaml", true, true},

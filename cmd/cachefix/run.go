@@ -201,13 +201,38 @@ type found struct {
 // read.
 type seen struct {
 	roots       []string
-	names       map[string][]string
 	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
-	// absent holds, for each folder holding a Dockerfile, a filter of its entries' names
-	// (two bits of 256 per name): a name whose bits are not all set is not in the folder,
-	// so that asking for a missing manifest costs no system call. 32 bytes a folder, where
-	// a listing would keep every name.
-	absent map[string]nameFilter
+	// folders holds what the walk saw of each folder holding a Dockerfile or a file it
+	// watches, in 40 bytes a folder where a listing would keep every name.
+	folders map[string]folder
+}
+
+// folder is what the walk keeps of a folder: which watched files it holds, and a filter
+// of all its entries' names.
+type folder struct {
+	// names is a Bloom filter of the entries' names (two bits of 256 per name): a name
+	// whose bits are not all set is not in the folder, so asking for a missing manifest
+	// costs no system call. Set for a folder holding a Dockerfile, of at most 64 entries.
+	names    nameFilter
+	filtered bool
+	has      uint8 // watched files, by their index in watchedNames; bit 7: another *.dockerignore
+}
+
+// watchedNames are the files the walk notes in every folder: ignore files, the config
+// file, .git, Compose files. Other *.dockerignore files share one bit.
+var watchedNames = append([]string{".dockerignore", configName, ".git"}, detect.ComposeFiles...)
+
+const otherIgnore = 1 << 7
+
+// watchedBit is name's bit in folder.has, or 0.
+func watchedBit(name string) uint8 {
+	if i := slices.Index(watchedNames, name); i >= 0 {
+		return 1 << i
+	}
+	if strings.HasSuffix(name, ".dockerignore") {
+		return otherIgnore
+	}
+	return 0
 }
 
 // nameFilter is a Bloom filter of the names in a folder.
@@ -236,18 +261,10 @@ func (f *nameFilter) mayHold(name string) bool {
 // Lookup answers from the filter of dir's names when name is surely not in dir; known is
 // false otherwise (it may be there: a stat tells).
 func (s *seen) Lookup(dir, name string) (exists, isDir, known bool) {
-	if f, ok := s.absent[dir]; ok && !f.mayHold(name) {
+	if f, ok := s.folders[dir]; ok && f.filtered && !f.names.mayHold(name) {
 		return false, false, true
 	}
 	return false, false, false
-}
-
-// watched reports whether a walk records name.
-func watched(name string) bool {
-	if name[0] == '.' {
-		return name == configName || name == ".git" || strings.HasSuffix(name, ".dockerignore")
-	}
-	return strings.HasSuffix(name, ".dockerignore") || strings.Contains(name, "compose") && slices.Contains(detect.ComposeFiles, name)
 }
 
 // covered reports whether the walk saw all of folder dir (absolute, clean): it is under
@@ -270,14 +287,24 @@ func (s *seen) covered(dir string) bool {
 	return false
 }
 
-// Known answers whether path exists, for a path in a folder the walk saw in full; ok is
-// false when it cannot tell.
+// Known answers whether path exists, for a watched file in a folder the walk saw in full;
+// ok is false when it cannot tell.
 func (s *seen) Known(path string) (exists, ok bool) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
-	if !s.covered(dir) {
+	bit := watchedBit(base)
+	if bit == 0 || !s.covered(dir) {
 		return false, false
 	}
-	return slices.Contains(s.names[dir], base), true
+	f := s.folders[dir]
+	switch {
+	case f.has&bit == 0:
+		return false, true
+	case bit != otherIgnore:
+		return true, true
+	case f.filtered && !f.names.mayHold(base):
+		return false, true
+	}
+	return false, false // some other *.dockerignore is there: a stat tells which
 }
 
 // Dockerfiles lists the Dockerfiles the walk saw under dir, at any depth.
@@ -301,7 +328,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	var files []found
 	var errs []error
 	done := map[string]bool{}
-	walk := &seen{names: map[string][]string{}, absent: map[string]nameFilter{}}
+	walk := &seen{folders: map[string]folder{}}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
 	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
 	// walked or named itself.
@@ -356,12 +383,11 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 				complete = false // a folder it could not read: ask the disk
 				return
 			}
-			listed := false
+			var f folder
+			key := ""
 			for _, e := range entries {
 				name := e.Name()
-				if watched(name) {
-					walk.names[absDir] = append(walk.names[absDir], name)
-				}
+				f.has |= watchedBit(name)
 				if e.IsDir() {
 					if !detect.SkipDir(name) {
 						visit(filepath.Join(dir, name), filepath.Join(absDir, name))
@@ -372,15 +398,22 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 					abs := filepath.Join(absDir, name)
 					inDir = append(inDir, abs)
 					walk.dockerfiles = append(walk.dockerfiles, abs)
-					if !listed && len(entries) <= 64 {
-						var f nameFilter
-						for _, e := range entries {
-							f.add(e.Name())
+					if key == "" {
+						key = abs[:len(absDir)] // shares the path's bytes
+						if len(entries) <= 64 {
+							for _, e := range entries {
+								f.names.add(e.Name())
+							}
+							f.filtered = true
 						}
-						walk.absent[abs[:len(absDir)]] = f // the key shares the path's bytes
-						listed = true
 					}
 				}
+			}
+			if key == "" && f.has != 0 {
+				key = absDir
+			}
+			if key != "" {
+				walk.folders[key] = f
 			}
 		}
 		visit(p, absRoot)
