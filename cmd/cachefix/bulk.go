@@ -74,7 +74,6 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 	}
 	cwd, _ := os.Getwd()
 	cfgs := newConfigs()
-	cfgs.known = walk.Known
 
 	// One job per build context, in the order the contexts first appear: a job is its first
 	// file, and nextInJob links each file to the next one of its context (-1 for none), which
@@ -247,7 +246,15 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 		return r
 	}
-	cfg, err := cfgs.find(filepath.Dir(f.abs))
+	var saw *fileWalk
+	if f.walked {
+		saw = &fileWalk{walk, filepath.Dir(f.abs), f.dir} // the walk saw the Dockerfile's folder
+	}
+	var known existsFunc
+	if saw != nil {
+		known = saw.Known
+	}
+	cfg, err := cfgs.find(filepath.Dir(f.abs), known)
 	if err != nil {
 		return fail(err)
 	}
@@ -262,14 +269,14 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		return fail(err)
 	}
 	ctxDir, dockerfile := ff.context, f.abs
-	var saw detect.Walk
+	var ctxWalk detect.Walk
 	if ctxDir == "" {
 		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
-		if f.walked {
-			saw = walk // the walk saw the Dockerfile's folder
+		if saw != nil {
+			ctxWalk = saw
 		}
 	}
-	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, saw)
+	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, ctxWalk)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", rel, err))
 	}

@@ -139,26 +139,37 @@ func TestWalkKnown(t *testing.T) {
 	if len(errs) > 0 || len(files) != 3 {
 		t.Fatalf("found %v, errors %v", files, errs)
 	}
+	walkOf := func(dockerfile string) *fileWalk {
+		for _, f := range files {
+			if f.abs == filepath.Join(dir, dockerfile) {
+				return &fileWalk{walk, filepath.Dir(f.abs), f.dir}
+			}
+		}
+		t.Fatalf("%s not found", dockerfile)
+		return nil
+	}
 	for _, tc := range []struct {
-		path          string
-		exists, known bool
+		dockerfile, path string
+		exists, known    bool
 	}{
-		{"a/.dockerignore", true, true},
-		{"a/api.Dockerfile.dockerignore", false, false}, // one of the other ignore files: a stat tells
-		{"b/api.Dockerfile.dockerignore", false, true},
-		{"a/Dockerfile.dockerignore", false, true},
-		{"b/.dockerignore", false, true},
-		{".cachefix.yaml", true, true},
-		{"a/.cachefix.yaml", false, true},
-		{"c/.git", true, true},
-		{"b/.git", false, true},
-		{"node_modules/m/.cachefix.yaml", false, false}, // skipped by the walk: ask the disk
-		{"../outside/.dockerignore", false, false},
+		{"a/Dockerfile", "a/.dockerignore", true, true},
+		{"a/Dockerfile", "a/api.Dockerfile.dockerignore", false, false}, // one of the other ignore files: a stat tells
+		{"a/Dockerfile", "a/Dockerfile.dockerignore", false, true},
+		{"b/Dockerfile", "b/.dockerignore", false, true},
+		{"b/Dockerfile", "b/api.Dockerfile.dockerignore", false, true},
+		{"a/Dockerfile", "a/.cachefix.yaml", false, true},
+		{"c/Dockerfile", "c/.git", true, true},
+		{"b/Dockerfile", "b/.git", false, true},
+		{"b/Dockerfile", ".cachefix.yaml", false, false},     // another folder: ask the disk
+		{"a/Dockerfile", "a/requirements.txt", false, false}, // not a watched file
 	} {
-		exists, known := walk.Known(filepath.Join(dir, tc.path))
+		exists, known := walkOf(tc.dockerfile).Known(filepath.Join(dir, tc.path))
 		if exists != tc.exists || known != tc.known {
 			t.Errorf("%s: exists %v known %v, want %v %v", tc.path, exists, known, tc.exists, tc.known)
 		}
+	}
+	if got := len(files); got != 3 {
+		t.Errorf("%d Dockerfiles found, want 3 (none in node_modules)", got)
 	}
 }
 
@@ -181,7 +192,7 @@ func TestWalkContext(t *testing.T) {
 		"repo/vendor/v/Dockerfile":       "FROM x\n",
 		"other/Dockerfile":               "FROM x\n",
 	})
-	_, walk, errs := findDockerfiles([]string{dir}, []string{"nothing/**"}, nil) // filters do not matter
+	files, walk, errs := findDockerfiles([]string{dir}, nil, nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -191,7 +202,13 @@ func TestWalkContext(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		walked, err := detect.LoadKnown(top, filepath.Join(top, df), nil, walk)
+		var fw *fileWalk
+		for _, f := range files {
+			if f.abs == filepath.Join(top, df) {
+				fw = &fileWalk{walk, top, f.dir}
+			}
+		}
+		walked, err := detect.LoadKnown(top, filepath.Join(top, df), nil, fw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,20 +241,28 @@ func TestWalkListing(t *testing.T) {
 		"repo/.dockerignore":     "*.log\n",
 		"repo/debug.log":         "x\n",
 		"repo/nested/Dockerfile": "FROM x\n",
+		"repo/nested/only.txt":   "x\n",
+		"repo/z.Dockerfile":      "FROM x\n",
 	})
 	top := filepath.Join(dir, "repo")
 	os.Symlink("shared/pip.conf", filepath.Join(top, "pip.conf"))
 	os.Symlink("shared", filepath.Join(top, "conf"))
 	os.Symlink("missing.txt", filepath.Join(top, "dangling.txt"))
-	_, walk, errs := findDockerfiles([]string{dir}, nil, nil)
+	files, walk, errs := findDockerfiles([]string{dir}, nil, nil)
 	if len(errs) > 0 {
 		t.Fatal(errs)
+	}
+	var fw *fileWalk
+	for _, f := range files {
+		if f.abs == filepath.Join(top, "Dockerfile") {
+			fw = &fileWalk{walk, top, f.dir}
+		}
 	}
 	disk, err := detect.Load(top, filepath.Join(top, "Dockerfile"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	walked, err := detect.LoadKnown(top, filepath.Join(top, "Dockerfile"), nil, walk)
+	walked, err := detect.LoadKnown(top, filepath.Join(top, "Dockerfile"), nil, fw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +278,29 @@ func TestWalkListing(t *testing.T) {
 			t.Errorf("ReadFile(%s): disk %q %v, walk %q %v", name, b1, err1, b2, err2)
 		}
 	}
-	if _, _, known := walk.Lookup(top, "missing.txt"); !known {
+	// A subfolder walked between two Dockerfiles of its parent keeps its own names.
+	nested := filepath.Join(top, "nested")
+	for _, f := range files {
+		if f.abs != filepath.Join(nested, "Dockerfile") {
+			continue
+		}
+		nw := &fileWalk{walk, nested, f.dir}
+		w, err := detect.LoadKnown(nested, f.abs, nil, nw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, _ := w.Stat("only.txt"); !e {
+			t.Error("nested/only.txt: the walk's record of the subfolder says it is missing")
+		}
+		if e, _ := w.Stat("requirements.txt"); e {
+			t.Error("nested/requirements.txt: found in the subfolder")
+		}
+	}
+	if _, _, known := fw.Lookup(top, "missing.txt"); !known {
 		t.Error("the walk kept no filter of the Dockerfile's folder names")
 	}
 	for _, name := range []string{"requirements.txt", "src", "pip.conf", "Dockerfile"} {
-		if exists, _, known := walk.Lookup(top, name); known && !exists {
+		if exists, _, known := fw.Lookup(top, name); known && !exists {
 			t.Errorf("the walk's filter says %s is not in the folder", name)
 		}
 	}

@@ -58,9 +58,11 @@ type configs struct {
 	nearest map[string]nearestConfig
 	lastDir string
 	last    nearestConfig
-	// known answers from a walk whether a file exists (see seen.known); nil asks the disk.
-	known func(path string) (exists, ok bool)
 }
+
+// existsFunc answers whether a file exists when it can tell (ok), as a walk does for the
+// folder of a Dockerfile it found.
+type existsFunc func(path string) (exists, ok bool)
 
 // nearestConfig is find's cached answer for a folder.
 type nearestConfig struct {
@@ -74,7 +76,7 @@ func newConfigs() *configs {
 
 // find returns the nearest .cachefix.yaml at or above dir (up to the repository's root),
 // or nil.
-func (cs *configs) find(dir string) (*config, error) {
+func (cs *configs) find(dir string, known existsFunc) (*config, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -86,7 +88,7 @@ func (cs *configs) find(dir string) (*config, error) {
 		return r.c, r.err
 	}
 	cs.mu.Unlock()
-	r := cs.lookup(abs, false)
+	r := cs.lookup(abs, false, known)
 	cs.mu.Lock()
 	cs.lastDir, cs.last = abs, r
 	cs.mu.Unlock()
@@ -94,7 +96,7 @@ func (cs *configs) find(dir string) (*config, error) {
 }
 
 // lookup answers for folder abs; the answers for parent folders are kept.
-func (cs *configs) lookup(abs string, parent bool) nearestConfig {
+func (cs *configs) lookup(abs string, parent bool, known existsFunc) nearestConfig {
 	cs.mu.Lock()
 	r, ok := cs.nearest[abs]
 	cs.mu.Unlock()
@@ -102,10 +104,10 @@ func (cs *configs) lookup(abs string, parent bool) nearestConfig {
 		return r
 	}
 	// Read and decode outside the lock: the workers look up folders at the same time.
-	c, err := cs.readConfig(abs)
+	c, err := readConfig(abs, known)
 	if err == nil && c == nil {
-		if !cs.exists(filepath.Join(abs, ".git")) && filepath.Dir(abs) != abs {
-			up := cs.lookup(filepath.Dir(abs), true) // not a repository's root: look further up
+		if !exists(filepath.Join(abs, ".git"), known) && filepath.Dir(abs) != abs {
+			up := cs.lookup(filepath.Dir(abs), true, nil) // not a repository's root: look further up
 			c, err = up.c, up.err
 		}
 	}
@@ -118,10 +120,10 @@ func (cs *configs) lookup(abs string, parent bool) nearestConfig {
 	return r
 }
 
-// exists reports whether path exists, from the walk when it saw the folder.
-func (cs *configs) exists(path string) bool {
-	if cs.known != nil {
-		if ok, known := cs.known(path); known {
+// exists reports whether path exists, from known when it can tell.
+func exists(path string, known existsFunc) bool {
+	if known != nil {
+		if ok, sure := known(path); sure {
 			return ok
 		}
 	}
@@ -130,10 +132,10 @@ func (cs *configs) exists(path string) bool {
 }
 
 // readConfig reads dir's config file: nil when there is none.
-func (cs *configs) readConfig(dir string) (*config, error) {
+func readConfig(dir string, known existsFunc) (*config, error) {
 	path := filepath.Join(dir, configName)
-	if cs.known != nil {
-		if ok, known := cs.known(path); known && !ok {
+	if known != nil {
+		if ok, sure := known(path); sure && !ok {
 			return nil, nil
 		}
 	}

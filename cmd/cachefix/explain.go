@@ -167,7 +167,7 @@ func replayHistory(path string, src []byte, f *rewrite.File, ctx *detect.Context
 	fixedCtx := ctx
 	// What fix would make of the file: with the .cachefix.yaml that applies to it.
 	set := settings{rules: rewrite.All()}
-	if cfg, err := newConfigs().find(filepath.Dir(path)); err == nil {
+	if cfg, err := newConfigs().find(filepath.Dir(path), nil); err == nil {
 		set = resolve(cfg, path, &fixFlags{})
 	}
 	if res, err := rewrite.Run(path, src, ctx, set.opts, set.rules); err == nil {

@@ -192,6 +192,8 @@ func writeAtomic(path string, data []byte) error {
 type found struct {
 	abs, root string
 	walked    bool
+	// dir is what the walk saw of the Dockerfile's folder.
+	dir folder
 }
 
 // seen is what a walk saw (detect.Walk): the names cachefix would otherwise look for one
@@ -202,9 +204,15 @@ type found struct {
 type seen struct {
 	roots       []string
 	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
-	// folders holds what the walk saw of each folder holding a Dockerfile or a file it
-	// watches, in 40 bytes a folder where a listing would keep every name.
-	folders map[string]folder
+}
+
+// fileWalk is what the walk saw, for one Dockerfile it found (detect.Walk): its folder's
+// record answers for the files of that folder, in 40 bytes a Dockerfile where a listing
+// would keep every name.
+type fileWalk struct {
+	*seen
+	dir string
+	f   folder
 }
 
 // folder is what the walk keeps of a folder: which watched files it holds, and a filter
@@ -260,8 +268,8 @@ func (f *nameFilter) mayHold(name string) bool {
 
 // Lookup answers from the filter of dir's names when name is surely not in dir; known is
 // false otherwise (it may be there: a stat tells).
-func (s *seen) Lookup(dir, name string) (exists, isDir, known bool) {
-	if f, ok := s.folders[dir]; ok && f.filtered && !f.names.mayHold(name) {
+func (w fileWalk) Lookup(dir, name string) (exists, isDir, known bool) {
+	if dir == w.dir && w.f.filtered && !w.f.names.mayHold(name) {
 		return false, false, true
 	}
 	return false, false, false
@@ -287,15 +295,15 @@ func (s *seen) covered(dir string) bool {
 	return false
 }
 
-// Known answers whether path exists, for a watched file in a folder the walk saw in full;
-// ok is false when it cannot tell.
-func (s *seen) Known(path string) (exists, ok bool) {
+// Known answers whether path exists, for a watched file in the Dockerfile's folder; ok is
+// false when it cannot tell.
+func (w fileWalk) Known(path string) (exists, ok bool) {
 	dir, base := filepath.Dir(path), filepath.Base(path)
 	bit := watchedBit(base)
-	if bit == 0 || !s.covered(dir) {
+	if bit == 0 || dir != w.dir || !w.covered(dir) {
 		return false, false
 	}
-	f := s.folders[dir]
+	f := w.f
 	switch {
 	case f.has&bit == 0:
 		return false, true
@@ -328,11 +336,11 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	var files []found
 	var errs []error
 	done := map[string]bool{}
-	walk := &seen{folders: map[string]folder{}}
+	walk := &seen{}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
 	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
 	// walked or named itself.
-	add := func(abs, root, absRoot string, walked bool) {
+	add := func(abs, root, absRoot string, walked bool, dir folder) {
 		key := abs
 		if done[key] {
 			return
@@ -357,7 +365,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			}
 		}
 		done[key] = true
-		files = append(files, found{root: root, abs: key, walked: walked})
+		files = append(files, found{root: root, abs: key, walked: walked, dir: dir})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -366,12 +374,16 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			continue
 		}
 		if !st.IsDir() {
-			add(absIn(cwd, p), p, "", false)
+			add(absIn(cwd, p), p, "", false, folder{})
 			continue
 		}
 		absRoot := absIn(cwd, p)
 		complete := true
-		var inDir []string
+		type walked struct {
+			abs string
+			dir folder
+		}
+		var inDir []walked
 		// A walk as filepath.WalkDir makes it (entries in order, a folder's before the
 		// next entry), that also keeps a filter of the names of each folder holding a
 		// Dockerfile.
@@ -384,7 +396,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 				return
 			}
 			var f folder
-			key := ""
+			var own []int // this folder's Dockerfiles in inDir (a subfolder's come between)
 			for _, e := range entries {
 				name := e.Name()
 				f.has |= watchedBit(name)
@@ -396,33 +408,28 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 				}
 				if detect.IsDockerfile(name) && e.Type().IsRegular() {
 					abs := filepath.Join(absDir, name)
-					inDir = append(inDir, abs)
+					own = append(own, len(inDir))
+					inDir = append(inDir, walked{abs: abs})
 					walk.dockerfiles = append(walk.dockerfiles, abs)
-					if key == "" {
-						key = abs[:len(absDir)] // shares the path's bytes
-						if len(entries) <= 64 {
-							for _, e := range entries {
-								f.names.add(e.Name())
-							}
-							f.filtered = true
-						}
-					}
 				}
 			}
-			if key == "" && f.has != 0 {
-				key = absDir
+			if len(own) > 0 && len(entries) <= 64 {
+				for _, e := range entries {
+					f.names.add(e.Name())
+				}
+				f.filtered = true
 			}
-			if key != "" {
-				walk.folders[key] = f
+			for _, i := range own {
+				inDir[i].dir = f
 			}
 		}
 		visit(p, absRoot)
 		if complete {
 			walk.roots = append(walk.roots, absRoot)
 		}
-		sort.Strings(inDir)
+		slices.SortFunc(inDir, func(a, b walked) int { return strings.Compare(a.abs, b.abs) })
 		for _, f := range inDir {
-			add(f, p, absRoot, true)
+			add(f.abs, p, absRoot, true, f.dir)
 		}
 	}
 	sort.Strings(walk.dockerfiles)
