@@ -234,8 +234,11 @@ const otherIgnore = 1 << 7
 
 // watchedBit is name's bit in folder.has, or 0.
 func watchedBit(name string) uint8 {
-	if i := slices.Index(watchedNames, name); i >= 0 {
-		return 1 << i
+	switch name[0] {
+	case '.', 'c', 'd': // how every watched name starts: most names need no comparison
+		if i := slices.Index(watchedNames, name); i >= 0 {
+			return 1 << i
+		}
 	}
 	if strings.HasSuffix(name, ".dockerignore") {
 		return otherIgnore
@@ -330,6 +333,30 @@ func (s *seen) Dockerfiles(dir string) ([]string, bool) {
 	return s.dockerfiles[i:j:j], true
 }
 
+// matches reports whether the Dockerfile at abs, found under absRoot, passes the
+// --include and --exclude globs, which are relative to the PATH argument.
+func matches(include, exclude []string, absRoot, abs string) bool {
+	rel, err := filepath.Rel(absRoot, abs)
+	if err != nil {
+		return true
+	}
+	rel = filepath.ToSlash(rel)
+	for _, pat := range exclude {
+		if ok, _ := doublestar.Match(pat, rel); ok {
+			return false
+		}
+	}
+	if len(include) == 0 {
+		return true
+	}
+	for _, pat := range include {
+		if ok, _ := doublestar.Match(pat, rel); ok {
+			return true
+		}
+	}
+	return false
+}
+
 // findDockerfiles expands the paths into Dockerfiles, sorted per argument, each once;
 // include and exclude are doublestar globs relative to the argument.
 func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error) {
@@ -341,31 +368,16 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
 	// walked or named itself.
 	add := func(abs, root, absRoot string, walked bool, dir folder) {
-		key := abs
-		if done[key] {
+		if done[abs] {
 			return
 		}
-		if rel, err := filepath.Rel(absRoot, abs); err == nil && walked {
-			rel = filepath.ToSlash(rel)
-			for _, pat := range exclude {
-				if ok, _ := doublestar.Match(pat, rel); ok {
-					return
-				}
-			}
-			if len(include) > 0 {
-				in := false
-				for _, pat := range include {
-					if ok, _ := doublestar.Match(pat, rel); ok {
-						in = true
-					}
-				}
-				if !in {
-					return
-				}
-			}
+		if walked && len(include)+len(exclude) > 0 && !matches(include, exclude, absRoot, abs) {
+			return
 		}
-		done[key] = true
-		files = append(files, found{root: root, abs: key, walked: walked, dir: dir})
+		if len(paths) > 1 { // one walk finds each file once
+			done[abs] = true
+		}
+		files = append(files, found{root: root, abs: abs, walked: walked, dir: dir})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -427,12 +439,17 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 		if complete {
 			walk.roots = append(walk.roots, absRoot)
 		}
-		slices.SortFunc(inDir, func(a, b walked) int { return strings.Compare(a.abs, b.abs) })
+		byPath := func(a, b walked) int { return strings.Compare(a.abs, b.abs) }
+		if !slices.IsSortedFunc(inDir, byPath) { // the walk's order mostly is
+			slices.SortFunc(inDir, byPath)
+		}
 		for _, f := range inDir {
 			add(f.abs, p, absRoot, true, f.dir)
 		}
 	}
-	sort.Strings(walk.dockerfiles)
+	if !slices.IsSorted(walk.dockerfiles) {
+		sort.Strings(walk.dockerfiles)
+	}
 	return files, walk, errs
 }
 
