@@ -68,8 +68,8 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cachefix: %v\n", err)
 		raise(exitFailed)
 	}
-	if ff.context != "" && len(files) > 1 {
-		fmt.Fprintf(stderr, "cachefix: --context names the build context of a single Dockerfile, but %d were found\n", len(files))
+	if ff.context != "" && files.Len() > 1 {
+		fmt.Fprintf(stderr, "cachefix: --context names the build context of a single Dockerfile, but %d were found\n", files.Len())
 		return exitFailed
 	}
 	cwd, _ := os.Getwd()
@@ -79,10 +79,10 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 	// file, and nextInJob links each file to the next one of its context (-1 for none), which
 	// takes 8 bytes a file where a slice per job would take 32.
 	var jobs []int32
-	nextInJob := make([]int32, len(files))
+	nextInJob := make([]int32, files.Len())
 	last := map[string]int32{}
-	for i, f := range files {
-		dir := filepath.Dir(f.abs) // one job per folder, however it was named
+	for i := range files.Len() {
+		dir := filepath.Dir(files.At(i).abs) // one job per folder, however it was named
 		if ff.context != "" {
 			dir = mustAbs(ff.context)
 		}
@@ -105,7 +105,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 			for job := range jobCh {
 				overlay := detect.Overlay{}
 				for i := job; i >= 0; i = nextInJob[i] {
-					resCh <- processFile(ff, cfgs, files[i], int(i), cwd, overlay, walk)
+					resCh <- processFile(ff, cfgs, files.At(int(i)), int(i), cwd, overlay, walk)
 				}
 			}
 		}()
@@ -126,7 +126,7 @@ func runFix(ff *fixFlags, paths []string, stdout, stderr io.Writer) int {
 	}
 	patches := map[string]*strings.Builder{}
 	var repoOrder []string
-	progress := newProgress(stderr, len(files), ff.quiet)
+	progress := newProgress(stderr, files.Len(), ff.quiet)
 	enc := json.NewEncoder(stdout)
 	pending := map[int]result{}
 	next, withheld := 0, 0

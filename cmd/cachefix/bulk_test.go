@@ -136,11 +136,12 @@ func TestWalkKnown(t *testing.T) {
 		"c/Dockerfile":                  "FROM x\n",
 	})
 	files, walk, errs := findDockerfiles([]string{dir}, nil, nil)
-	if len(errs) > 0 || len(files) != 3 {
+	if len(errs) > 0 || files.Len() != 3 {
 		t.Fatalf("found %v, errors %v", files, errs)
 	}
 	walkOf := func(dockerfile string) *fileWalk {
-		for _, f := range files {
+		for i := range files.Len() {
+			f := files.At(i)
 			if f.abs == filepath.Join(dir, dockerfile) {
 				return &fileWalk{walk, filepath.Dir(f.abs), f.dir}
 			}
@@ -168,7 +169,7 @@ func TestWalkKnown(t *testing.T) {
 			t.Errorf("%s: exists %v known %v, want %v %v", tc.path, exists, known, tc.exists, tc.known)
 		}
 	}
-	if got := len(files); got != 3 {
+	if got := files.Len(); got != 3 {
 		t.Errorf("%d Dockerfiles found, want 3 (none in node_modules)", got)
 	}
 }
@@ -203,7 +204,8 @@ func TestWalkContext(t *testing.T) {
 			t.Fatal(err)
 		}
 		var fw *fileWalk
-		for _, f := range files {
+		for i := range files.Len() {
+			f := files.At(i)
 			if f.abs == filepath.Join(top, df) {
 				fw = &fileWalk{walk, top, f.dir}
 			}
@@ -253,7 +255,8 @@ func TestWalkListing(t *testing.T) {
 		t.Fatal(errs)
 	}
 	var fw *fileWalk
-	for _, f := range files {
+	for i := range files.Len() {
+		f := files.At(i)
 		if f.abs == filepath.Join(top, "Dockerfile") {
 			fw = &fileWalk{walk, top, f.dir}
 		}
@@ -280,7 +283,8 @@ func TestWalkListing(t *testing.T) {
 	}
 	// A subfolder walked between two Dockerfiles of its parent keeps its own names.
 	nested := filepath.Join(top, "nested")
-	for _, f := range files {
+	for i := range files.Len() {
+		f := files.At(i)
 		if f.abs != filepath.Join(nested, "Dockerfile") {
 			continue
 		}

@@ -202,8 +202,40 @@ type found struct {
 // above it up to the PATH argument, costs no system call. Written by the walk, then only
 // read.
 type seen struct {
-	roots       []string
-	dockerfiles []string // absolute, sorted; --include and --exclude do not apply
+	roots []string
+	// dockerfiles are the paths of every Dockerfile the walk saw, as spans of paths,
+	// sorted; --include and --exclude do not apply.
+	dockerfiles []span
+	paths       string
+}
+
+// span is a substring of a list's paths: kept as numbers, the list holds no pointer per
+// file, which the collector would otherwise follow at each cycle of a long run.
+type span struct{ off, n uint32 }
+
+func (s span) of(paths string) string { return paths[s.off : s.off+s.n] }
+
+// foundList is what a search found: the Dockerfiles in order, their paths in one string.
+type foundList struct {
+	paths string
+	roots []string
+	items []foundItem
+}
+
+type foundItem struct {
+	path   span
+	root   uint32 // index in roots
+	walked bool
+	dir    folder
+}
+
+// Len is the number of Dockerfiles found.
+func (l *foundList) Len() int { return len(l.items) }
+
+// At is the i-th Dockerfile found.
+func (l *foundList) At(i int) found {
+	it := &l.items[i]
+	return found{abs: it.path.of(l.paths), root: l.roots[it.root], walked: it.walked, dir: it.dir}
 }
 
 // fileWalk is what the walk saw, for one Dockerfile it found (detect.Walk): its folder's
@@ -325,12 +357,12 @@ func (s *seen) Dockerfiles(dir string) ([]string, bool) {
 		return nil, false
 	}
 	prefix := dir + string(filepath.Separator)
-	i := sort.SearchStrings(s.dockerfiles, prefix)
-	j := i
-	for j < len(s.dockerfiles) && strings.HasPrefix(s.dockerfiles[j], prefix) {
-		j++
+	i := sort.Search(len(s.dockerfiles), func(k int) bool { return s.dockerfiles[k].of(s.paths) >= prefix })
+	var out []string
+	for j := i; j < len(s.dockerfiles) && strings.HasPrefix(s.dockerfiles[j].of(s.paths), prefix); j++ {
+		out = append(out, s.dockerfiles[j].of(s.paths))
 	}
-	return s.dockerfiles[i:j:j], true
+	return out, true
 }
 
 // matches reports whether the Dockerfile at abs, found under absRoot, passes the
@@ -359,15 +391,21 @@ func matches(include, exclude []string, absRoot, abs string) bool {
 
 // findDockerfiles expands the paths into Dockerfiles, sorted per argument, each once;
 // include and exclude are doublestar globs relative to the argument.
-func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error) {
-	var files []found
+func findDockerfiles(paths, include, exclude []string) (*foundList, *seen, []error) {
+	list := &foundList{}
 	var errs []error
 	done := map[string]bool{}
 	walk := &seen{}
+	var all strings.Builder // every path, found or filtered out: list.paths
+	store := func(abs string) span {
+		sp := span{uint32(all.Len()), uint32(len(abs))}
+		all.WriteString(abs)
+		return sp
+	}
 	cwd, _ := os.Getwd() // once: filepath.Abs asks the system each time
 	// add takes a Dockerfile at abs found under PATH argument root (absolute: absRoot),
 	// walked or named itself.
-	add := func(abs, root, absRoot string, walked bool, dir folder) {
+	add := func(abs string, sp span, absRoot string, walked bool, dir folder) {
 		if done[abs] {
 			return
 		}
@@ -377,7 +415,7 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 		if len(paths) > 1 { // one walk finds each file once
 			done[abs] = true
 		}
-		files = append(files, found{root: root, abs: abs, walked: walked, dir: dir})
+		list.items = append(list.items, foundItem{path: sp, root: uint32(len(list.roots) - 1), walked: walked, dir: dir})
 	}
 	for _, p := range paths {
 		st, err := os.Stat(p)
@@ -385,8 +423,10 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			errs = append(errs, err)
 			continue
 		}
+		list.roots = append(list.roots, p)
 		if !st.IsDir() {
-			add(absIn(cwd, p), p, "", false, folder{})
+			abs := absIn(cwd, p)
+			add(abs, store(abs), "", false, folder{})
 			continue
 		}
 		absRoot := absIn(cwd, p)
@@ -419,10 +459,8 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 					continue
 				}
 				if detect.IsDockerfile(name) && e.Type().IsRegular() {
-					abs := filepath.Join(absDir, name)
 					own = append(own, len(inDir))
-					inDir = append(inDir, walked{abs: abs})
-					walk.dockerfiles = append(walk.dockerfiles, abs)
+					inDir = append(inDir, walked{abs: filepath.Join(absDir, name)})
 				}
 			}
 			if len(own) > 0 && len(entries) <= 64 {
@@ -444,13 +482,18 @@ func findDockerfiles(paths, include, exclude []string) ([]found, *seen, []error)
 			slices.SortFunc(inDir, byPath)
 		}
 		for _, f := range inDir {
-			add(f.abs, p, absRoot, true, f.dir)
+			sp := store(f.abs)
+			walk.dockerfiles = append(walk.dockerfiles, sp)
+			add(f.abs, sp, absRoot, true, f.dir)
 		}
 	}
-	if !slices.IsSorted(walk.dockerfiles) {
-		sort.Strings(walk.dockerfiles)
+	list.paths = all.String()
+	walk.paths = list.paths
+	byPath := func(a, b span) int { return strings.Compare(a.of(walk.paths), b.of(walk.paths)) }
+	if !slices.IsSortedFunc(walk.dockerfiles, byPath) {
+		slices.SortFunc(walk.dockerfiles, byPath)
 	}
-	return files, walk, errs
+	return list, walk, errs
 }
 
 // relPath writes path relative to folder base (absolute), slash-separated.
