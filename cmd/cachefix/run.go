@@ -83,7 +83,7 @@ Exit status: 0 nothing pending (or all written); 1 with --check when a file woul
 	}
 	fl := fix.Flags()
 	fl.BoolVarP(&ff.write, "write", "w", false, "rewrite the files in place")
-	fl.BoolVar(&ff.check, "check", false, "write nothing; list the files that would change and exit 1 if any")
+	fl.BoolVar(&ff.check, "check", false, "write nothing; list the files that would change and exit 1 if any (the rules run once)")
 	fl.BoolVarP(&ff.list, "list", "l", false, "print only the names of the files that would change")
 	fl.StringVar(&ff.context, "context", "", "build context of a single Dockerfile (default: the Dockerfile's folder)")
 	fl.BoolVar(&ff.unsafe, "unsafe-fixes", false, "also apply fixes that may change the built image")
