@@ -39,27 +39,7 @@ func readRegular(fsys fs.FS, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return readOpen(f, name, st, MaxFile)
-}
-
-// readOpen reads an open file whose stat is st.
-func readOpen(r io.Reader, name string, st fs.FileInfo, limit int64) ([]byte, error) {
-	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", name)
-	}
-	if st.Size() > limit {
-		return nil, &TooBigError{name, limit}
-	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err == nil && int64(len(data)) > limit {
-		return nil, &TooBigError{name, limit} // grew since the stat
-	}
-	return data, err
+	return readOpen(f, name, MaxFile)
 }
 
 // readOS is the portable readRegularDisk.
@@ -68,10 +48,25 @@ func readOS(path, name string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return readOpen(f, name, limit)
+}
+
+// readOpen reads and closes an open file that must be regular and at most limit bytes.
+func readOpen(f fs.File, name string, limit int64) ([]byte, error) {
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	return readOpen(f, name, st, limit)
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", name)
+	}
+	if st.Size() > limit {
+		return nil, &TooBigError{name, limit}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		return nil, &TooBigError{name, limit} // grew since the stat
+	}
+	return data, err
 }
