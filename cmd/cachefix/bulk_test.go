@@ -139,16 +139,7 @@ func TestWalkKnown(t *testing.T) {
 	if len(errs) > 0 || files.Len() != 3 {
 		t.Fatalf("found %v, errors %v", files, errs)
 	}
-	walkOf := func(dockerfile string) *fileWalk {
-		for i := range files.Len() {
-			f := files.At(i)
-			if f.abs == filepath.Join(dir, dockerfile) {
-				return &fileWalk{walk, filepath.Dir(f.abs), f.dir}
-			}
-		}
-		t.Fatalf("%s not found", dockerfile)
-		return nil
-	}
+	walkOf := func(dockerfile string) *fileWalk { return walkFor(t, files, walk, filepath.Join(dir, dockerfile)) }
 	for _, tc := range []struct {
 		dockerfile, path string
 		exists, known    bool
@@ -203,14 +194,7 @@ func TestWalkContext(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var fw *fileWalk
-		for i := range files.Len() {
-			f := files.At(i)
-			if f.abs == filepath.Join(top, df) {
-				fw = &fileWalk{walk, top, f.dir}
-			}
-		}
-		walked, err := detect.LoadKnown(top, filepath.Join(top, df), nil, fw)
+		walked, err := detect.LoadKnown(top, filepath.Join(top, df), nil, walkFor(t, files, walk, filepath.Join(top, df)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,13 +238,7 @@ func TestWalkListing(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	var fw *fileWalk
-	for i := range files.Len() {
-		f := files.At(i)
-		if f.abs == filepath.Join(top, "Dockerfile") {
-			fw = &fileWalk{walk, top, f.dir}
-		}
-	}
+	fw := walkFor(t, files, walk, filepath.Join(top, "Dockerfile"))
 	disk, err := detect.Load(top, filepath.Join(top, "Dockerfile"), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -283,22 +261,15 @@ func TestWalkListing(t *testing.T) {
 	}
 	// A subfolder walked between two Dockerfiles of its parent keeps its own names.
 	nested := filepath.Join(top, "nested")
-	for i := range files.Len() {
-		f := files.At(i)
-		if f.abs != filepath.Join(nested, "Dockerfile") {
-			continue
-		}
-		nw := &fileWalk{walk, nested, f.dir}
-		w, err := detect.LoadKnown(nested, f.abs, nil, nw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e, _ := w.Stat("only.txt"); !e {
-			t.Error("nested/only.txt: the walk's record of the subfolder says it is missing")
-		}
-		if e, _ := w.Stat("requirements.txt"); e {
-			t.Error("nested/requirements.txt: found in the subfolder")
-		}
+	w, err := detect.LoadKnown(nested, filepath.Join(nested, "Dockerfile"), nil, walkFor(t, files, walk, filepath.Join(nested, "Dockerfile")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, _ := w.Stat("only.txt"); !e {
+		t.Error("nested/only.txt: the walk's record of the subfolder says it is missing")
+	}
+	if e, _ := w.Stat("requirements.txt"); e {
+		t.Error("nested/requirements.txt: found in the subfolder")
 	}
 	if _, _, known := fw.Lookup(top, "missing.txt"); !known {
 		t.Error("the walk kept no filter of the Dockerfile's folder names")
@@ -308,4 +279,16 @@ func TestWalkListing(t *testing.T) {
 			t.Errorf("the walk's filter says %s is not in the folder", name)
 		}
 	}
+}
+
+// walkFor is what the walk saw for the Dockerfile at abs, as processFile passes it on.
+func walkFor(t *testing.T, files *foundList, walk *seen, abs string) *fileWalk {
+	t.Helper()
+	for i := range files.Len() {
+		if f := files.At(i); f.abs == abs {
+			return &fileWalk{walk, filepath.Dir(abs), f.dir}
+		}
+	}
+	t.Fatalf("%s not found", abs)
+	return nil
 }
