@@ -98,9 +98,8 @@ type Walk interface {
 func LoadKnown(dir, dockerfile string, overlay Overlay, walk Walk) (*Context, error) {
 	known := func(string) (bool, bool) { return false, false }
 	if walk != nil {
-		known = walk.Known
-	}
-	if walk == nil { // else the walk found the Dockerfile in it: a folder
+		known = walk.Known // and the walk found the Dockerfile in dir: a folder
+	} else {
 		st, err := os.Stat(dir)
 		if err != nil {
 			return nil, fmt.Errorf("build context: %w", err)

@@ -160,6 +160,9 @@ func TestWalkKnown(t *testing.T) {
 			t.Errorf("%s: exists %v known %v, want %v %v", tc.path, exists, known, tc.exists, tc.known)
 		}
 	}
+	if len(watchedNames) > 7 {
+		t.Errorf("%d watched names: folder.has has 7 bits for them (bit 7 is otherIgnore)", len(watchedNames))
+	}
 	if got := files.Len(); got != 3 {
 		t.Errorf("%d Dockerfiles found, want 3 (none in node_modules)", got)
 	}

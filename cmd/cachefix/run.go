@@ -196,11 +196,10 @@ type found struct {
 	dir folder
 }
 
-// seen is what a walk saw (detect.Walk): the names cachefix would otherwise look for one
-// by one (ignore files, Compose files, .cachefix.yaml, .git) by absolute folder, and every
-// Dockerfile, so that asking about the folder of a Dockerfile it found, or about a folder
-// above it up to the PATH argument, costs no system call. Written by the walk, then only
-// read.
+// seen is what a walk saw of the whole tree: the PATH arguments it walked without error,
+// and every Dockerfile in them (Siblings and Nested of detect.Walk). What it saw of each
+// Dockerfile's own folder travels with the file (found.dir, fileWalk). Written by the
+// walk, then only read.
 type seen struct {
 	roots []string
 	// dockerfiles are the paths of every Dockerfile the walk saw, as spans of paths,
