@@ -78,6 +78,18 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	return LoadKnown(dir, dockerfile, overlay, nil)
 }
 
+// FileError is an error about a file on disk, whose path a caller may write relative to
+// its working directory.
+type FileError struct {
+	Prefix string
+	Path   string
+	Err    error
+}
+
+func (e *FileError) Error() string { return e.Prefix + e.Path + ": " + e.Err.Error() }
+
+func (e *FileError) Unwrap() error { return e.Err }
+
 // Walk is what a walk of the folders holding Dockerfiles saw, so that a context need not
 // ask the disk again. Paths are absolute.
 type Walk interface {
@@ -102,10 +114,14 @@ func LoadKnown(dir, dockerfile string, overlay Overlay, walk Walk) (*Context, er
 	} else {
 		st, err := os.Stat(dir)
 		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) {
+				return nil, &FileError{Prefix: "build context: " + pe.Op + " ", Path: dir, Err: pe.Err}
+			}
 			return nil, fmt.Errorf("build context: %w", err)
 		}
 		if !st.IsDir() {
-			return nil, fmt.Errorf("build context %s: not a directory", dir)
+			return nil, &FileError{Path: dir, Err: errors.New("not a directory"), Prefix: "build context "}
 		}
 	}
 	c := &Context{Dir: dir, FS: os.DirFS(dir), Dockerfile: dockerfile, onDisk: true}
@@ -124,7 +140,7 @@ func LoadKnown(dir, dockerfile string, overlay Overlay, walk Walk) (*Context, er
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
+			return nil, &FileError{Path: p, Err: err}
 		}
 		c.IgnorePath, c.IgnoreSrc, c.IgnoreExists = p, data, true
 		break
@@ -207,11 +223,11 @@ func (c *Context) compile() error {
 		patterns, err = ignorefile.ReadAll(bytes.NewReader(c.IgnoreSrc))
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.IgnorePath, err)
+		return &FileError{Path: c.IgnorePath, Err: err}
 	}
 	pm, err := patternmatcher.New(patterns)
 	if err != nil {
-		return fmt.Errorf("%s: %w", c.IgnorePath, err)
+		return &FileError{Path: c.IgnorePath, Err: err}
 	}
 	c.ignore = pm
 	return nil
@@ -466,9 +482,11 @@ func SkipDir(name string) bool {
 	return name == ".git" || name == "node_modules" || name == "vendor"
 }
 
-// Nested lists Dockerfiles in the context's subfolders (a few levels down, skipping .git,
-// node_modules, vendor and hidden folders, at most a few thousand entries), other than
+// Nested lists Dockerfiles in the context's subfolders (three levels down, skipping .git,
+// node_modules, vendor and hidden folders), in the order a walk finds them, other than
 // Siblings: one built with the whole repository as its context shares its .dockerignore.
+// A bulk run's walk answers it; a single file's context walks the folder (no cap on the
+// entries, so that both give the same answer).
 func (c *Context) Nested() []string { return c.once("nested", c.nested) }
 
 func (c *Context) nested() []string {
@@ -494,13 +512,9 @@ func (c *Context) nested() []string {
 			return out
 		}
 	}
-	seen := 0
 	filepath.WalkDir(c.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
-		}
-		if seen++; seen > 5000 {
-			return fs.SkipAll
 		}
 		rel, _ := filepath.Rel(c.Dir, p)
 		if d.IsDir() {

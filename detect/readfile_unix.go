@@ -34,8 +34,9 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 	if st.Size > limit {
 		return nil, &TooBigError{name, limit}
 	}
-	// One read for a file of the size stat gave: a regular file's read comes back short only
-	// at its end. A file that grew is read on to the limit.
+	// One read for a file of the size stat gave, when it comes back whole (a read may come
+	// back short on a network or FUSE file system: then read on to the end). A file that
+	// grew is read on to the limit.
 	buf := make([]byte, 0, st.Size+1)
 	for {
 		if int64(len(buf)) == int64(cap(buf)) {
@@ -59,8 +60,8 @@ func readRegularDisk(path, name string, limit int64) ([]byte, error) {
 			break
 		}
 		buf = buf[:len(buf)+n]
-		if n < want {
-			break
+		if n < want && int64(len(buf)) == st.Size {
+			break // all that stat said it holds
 		}
 	}
 	if int64(len(buf)) > limit {

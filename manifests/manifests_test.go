@@ -1075,5 +1075,25 @@ func TestUpwardDepth(t *testing.T) {
 		if d <= upLevels && len(short) != d+1 {
 			t.Errorf("%s: %d names, want %d", cwd, len(short), d+1)
 		}
+		// The first name of each file is the one the full list gives it (messages name it).
+		firstName := func(names []string) map[string]string {
+			m := map[string]string{}
+			for _, n := range names {
+				p := path.Join(cwd, n)
+				if path.IsAbs(n) {
+					p = path.Clean(n)
+				}
+				if _, ok := m[p]; !ok {
+					m[p] = n
+				}
+			}
+			return m
+		}
+		want := firstName(upward(".npmrc"))
+		for p, n := range firstName(short) {
+			if want[p] != n {
+				t.Errorf("%s: %s is called %q, the full list calls it %q", cwd, p, n, want[p])
+			}
+		}
 	}
 }

@@ -242,18 +242,21 @@ const upLevels = 16
 func upward(name string) []string { return Reader{}.upward(name) }
 
 // upward is the package's upward for the reader's working directory: when its depth is
-// known, the names that would all resolve to the root's are left out but the last
-// ("/go.work"), so the same files come in the same order.
+// known, the list stops at the first name that reaches the root ("../../go.work" from
+// /app/web), so the same files come in the same order, under the same names.
 func (r Reader) upward(name string) []string {
-	levels := upLevels
-	if r.Depth > 0 && r.Depth <= upLevels {
-		levels = r.Depth - 1
+	if r.Depth <= 0 || r.Depth > upLevels {
+		out := make([]string, 0, upLevels+2)
+		for i := 0; i <= upLevels; i++ {
+			out = append(out, ups[:3*i]+name)
+		}
+		return append(out, "/"+name)
 	}
-	out := make([]string, 0, levels+2)
-	for i := 0; i <= levels; i++ {
+	out := make([]string, 0, r.Depth+1)
+	for i := 0; i <= r.Depth; i++ {
 		out = append(out, ups[:3*i]+name)
 	}
-	return append(out, "/"+name)
+	return out
 }
 
 var ups = strings.Repeat("../", upLevels)

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -269,6 +270,9 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		return fail(err)
 	}
 	ctxDir, dockerfile := ff.context, f.abs
+	if ctxDir != "" {
+		ctxDir = absIn(cwd, ctxDir) // paths in a context are absolute, as the Dockerfile's
+	}
 	var ctxWalk detect.Walk
 	if ctxDir == "" {
 		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
@@ -278,7 +282,7 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	}
 	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, ctxWalk)
 	if err != nil {
-		return fail(fmt.Errorf("%s: %w", rel, err))
+		return fail(fmt.Errorf("%s: %w", rel, relErrorPaths(err, cwd)))
 	}
 	opts := set.opts
 	switch {
@@ -379,6 +383,20 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	}
 	r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 	return r
+}
+
+// relErrorPaths writes the paths of err's file errors relative to the working directory,
+// as the paths of the files themselves are written.
+func relErrorPaths(err error, cwd string) error {
+	var fe *detect.FileError
+	if errors.As(err, &fe) {
+		fe.Path = relPath(cwd, fe.Path)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = relPath(cwd, pe.Path)
+	}
+	return err
 }
 
 // repoRoot is the git repository holding a file (the nearest folder with .git), else the

@@ -180,6 +180,8 @@ func TestWalkContext(t *testing.T) {
 		"repo/docker-compose.yml":        "services:\n  a:\n    build:\n      context: .\n      dockerfile: docker/app.Dockerfile\n",
 		"repo/docker/app.Dockerfile":     "FROM x\n",
 		"repo/svc/api/Dockerfile":        "FROM x\n",
+		"repo/svc/Dockerfile":            "FROM x\n",
+		"repo/svc-a/Dockerfile":          "FROM x\n",
 		"repo/a/b/c/Dockerfile":          "FROM x\n",
 		"repo/a/b/c/d/Dockerfile":        "FROM x\n",
 		"repo/.devcontainer/Dockerfile":  "FROM x\n",
@@ -209,9 +211,7 @@ func TestWalkContext(t *testing.T) {
 			{"nested", disk.Nested(), walked.Nested()},
 			{"composed", disk.Composed(), walked.Composed()},
 		} {
-			slices.Sort(c.disk)
-			slices.Sort(c.walk)
-			if !slices.Equal(c.disk, c.walk) || len(c.disk) == 0 {
+			if !slices.Equal(c.disk, c.walk) || len(c.disk) == 0 { // the same order too
 				t.Errorf("%s, %s: from the disk %v, from the walk %v", df, c.name, c.disk, c.walk)
 			}
 		}
@@ -294,4 +294,40 @@ func walkFor(t *testing.T, files *foundList, walk *seen, abs string) *fileWalk {
 	}
 	t.Fatalf("%s not found", abs)
 	return nil
+}
+
+// TestWalkEdges: the root folder as a PATH argument, a watched file in another case (a file
+// system that ignores case would find it), and a link to a watched file that may dangle.
+func TestWalkEdges(t *testing.T) {
+	s := &seen{roots: []string{"/"}, paths: "/Dockerfile/a/Dockerfile"}
+	s.dockerfiles = []span{{0, 11}, {11, 13}}
+	if got, ok := s.Dockerfiles("/"); !ok || len(got) != 2 {
+		t.Errorf("Dockerfiles(/) = %v, %v; want both", got, ok)
+	}
+	if !s.covered("/a") {
+		t.Error("/a is not covered by a walk of /")
+	}
+
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"a/Dockerfile":    "FROM x\n",
+		"a/.DockerIgnore": "node_modules\n",
+	})
+	os.Symlink("nowhere", filepath.Join(dir, "a", ".git"))
+	files, walk, errs := findDockerfiles([]string{dir}, nil, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	w := walkFor(t, files, walk, filepath.Join(dir, "a", "Dockerfile"))
+	for _, name := range []string{".dockerignore", ".git"} {
+		if exists, known := w.Known(filepath.Join(dir, "a", name)); known {
+			t.Errorf("%s: the walk says exists=%v, where only a stat can tell", name, exists)
+		}
+	}
+	if exists, known := w.Known(filepath.Join(dir, "a", ".cachefix.yaml")); !known || exists {
+		t.Errorf(".cachefix.yaml: exists %v known %v, want a sure no", exists, known)
+	}
+	if _, _, known := w.Lookup(filepath.Join(dir, "a"), ".DOCKERIGNORE"); known {
+		t.Error("the name filter rules out a name present in another case")
+	}
 }

@@ -254,7 +254,12 @@ type folder struct {
 	// costs no system call. Set for a folder holding a Dockerfile, of at most 64 entries.
 	names    nameFilter
 	filtered bool
-	has      uint8 // watched files, by their index in watchedNames; bit 7: another *.dockerignore
+	// has holds the watched files present under their exact name (regular files and
+	// folders, by their index in watchedNames; bit 7: another *.dockerignore); near, the
+	// watched names present in any case or as a link. A name outside near is surely
+	// missing, even on a file system that ignores case; one in near but not in has is
+	// for a stat to tell.
+	has, near uint8
 }
 
 // watchedNames are the files the walk notes in every folder: ignore files, the config
@@ -289,15 +294,28 @@ func filterBits(name string) (uint, uint) {
 	return uint(h & 255), uint(h >> 8 & 255)
 }
 
+// The filter holds names in lower case, so that its "not there" holds on a file system
+// that ignores case too.
 func (f *nameFilter) add(name string) {
-	a, b := filterBits(name)
+	a, b := filterBits(lowerASCII(name))
 	f[a>>6] |= 1 << (a & 63)
 	f[b>>6] |= 1 << (b & 63)
 }
 
 func (f *nameFilter) mayHold(name string) bool {
-	a, b := filterBits(name)
+	a, b := filterBits(lowerASCII(name))
 	return f[a>>6]&(1<<(a&63)) != 0 && f[b>>6]&(1<<(b&63)) != 0
+}
+
+// lowerASCII lower-cases ASCII letters, allocating only for a name that has upper-case
+// ones.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
 }
 
 // Lookup answers from the filter of dir's names when name is surely not in dir; known is
@@ -316,7 +334,7 @@ func (s *seen) covered(dir string) bool {
 		return false
 	}
 	for _, r := range s.roots {
-		if dir != r && !strings.HasPrefix(dir, r+string(filepath.Separator)) {
+		if dir != r && !strings.HasPrefix(dir, withSeparator(r)) {
 			continue
 		}
 		for part := range strings.SplitSeq(strings.TrimPrefix(dir, r), string(filepath.Separator)) {
@@ -339,14 +357,14 @@ func (w fileWalk) Known(path string) (exists, ok bool) {
 	}
 	f := w.f
 	switch {
-	case f.has&bit == 0:
+	case f.near&bit == 0:
 		return false, true
-	case bit != otherIgnore:
+	case f.has&bit != 0 && bit != otherIgnore:
 		return true, true
 	case f.filtered && !f.names.mayHold(base):
 		return false, true
 	}
-	return false, false // some other *.dockerignore is there: a stat tells which
+	return false, false // a link, another case or another *.dockerignore: a stat tells
 }
 
 // Dockerfiles lists the Dockerfiles the walk saw under dir, at any depth.
@@ -355,13 +373,40 @@ func (s *seen) Dockerfiles(dir string) ([]string, bool) {
 	if !s.covered(dir) {
 		return nil, false
 	}
-	prefix := dir + string(filepath.Separator)
-	i := sort.Search(len(s.dockerfiles), func(k int) bool { return s.dockerfiles[k].of(s.paths) >= prefix })
+	prefix := withSeparator(dir)
+	i := sort.Search(len(s.dockerfiles), func(k int) bool { return walkOrder(s.dockerfiles[k].of(s.paths), prefix) >= 0 })
 	var out []string
 	for j := i; j < len(s.dockerfiles) && strings.HasPrefix(s.dockerfiles[j].of(s.paths), prefix); j++ {
 		out = append(out, s.dockerfiles[j].of(s.paths))
 	}
 	return out, true
+}
+
+// withSeparator is dir ending in one path separator ("/" stays "/").
+func withSeparator(dir string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir
+	}
+	return dir + string(filepath.Separator)
+}
+
+// walkOrder compares paths in the order a walk visits them (filepath.WalkDir: a folder's
+// entries by name, each folder's files before the next entry): as strings whose separator
+// sorts before every other byte.
+func walkOrder(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := a[i], b[i]
+		if ca == filepath.Separator {
+			ca = 0
+		}
+		if cb == filepath.Separator {
+			cb = 0
+		}
+		if ca != cb {
+			return int(ca) - int(cb)
+		}
+	}
+	return len(a) - len(b)
 }
 
 // matches reports whether the Dockerfile at abs, found under absRoot, passes the
@@ -450,7 +495,12 @@ func findDockerfiles(paths, include, exclude []string) (*foundList, *seen, []err
 			var own []int // this folder's Dockerfiles in inDir (a subfolder's come between)
 			for _, e := range entries {
 				name := e.Name()
-				f.has |= watchedBit(name)
+				if bit := watchedBit(lowerASCII(name)); bit != 0 {
+					f.near |= bit
+					if bit == watchedBit(name) && (e.Type().IsRegular() || e.IsDir()) {
+						f.has |= bit // a link may dangle: a stat tells
+					}
+				}
 				if e.IsDir() {
 					if !detect.SkipDir(name) {
 						visit(filepath.Join(dir, name), filepath.Join(absDir, name))
@@ -488,9 +538,9 @@ func findDockerfiles(paths, include, exclude []string) (*foundList, *seen, []err
 	}
 	list.paths = all.String()
 	walk.paths = list.paths
-	byPath := func(a, b span) int { return strings.Compare(a.of(walk.paths), b.of(walk.paths)) }
-	if !slices.IsSortedFunc(walk.dockerfiles, byPath) {
-		slices.SortFunc(walk.dockerfiles, byPath)
+	inWalkOrder := func(a, b span) int { return walkOrder(a.of(walk.paths), b.of(walk.paths)) }
+	if !slices.IsSortedFunc(walk.dockerfiles, inWalkOrder) {
+		slices.SortFunc(walk.dockerfiles, inWalkOrder)
 	}
 	return list, walk, errs
 }
