@@ -78,6 +78,10 @@ func Load(dir, dockerfile string, overlay Overlay) (*Context, error) {
 	return LoadKnown(dir, dockerfile, overlay, nil)
 }
 
+// MaxIgnore bounds the ignore files Load reads: far above any real one, it only keeps a
+// link to an endless device from being read.
+const MaxIgnore = 64 << 20
+
 // FileError is an error about a file on disk, whose path a caller may write relative to
 // its working directory.
 type FileError struct {
@@ -135,7 +139,7 @@ func LoadKnown(dir, dockerfile string, overlay Overlay, walk Walk) (*Context, er
 		if exists, ok := known(p); ok && !exists {
 			continue
 		}
-		data, err := ReadRegular(p, MaxFile)
+		data, err := ReadRegular(p, MaxIgnore)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -396,6 +396,10 @@ func relErrorPaths(err error, cwd string) error {
 	if errors.As(err, &pe) {
 		pe.Path = relPath(cwd, pe.Path)
 	}
+	var big *detect.TooBigError
+	if errors.As(err, &big) {
+		big.Name = relPath(cwd, big.Name)
+	}
 	return err
 }
 

@@ -139,7 +139,7 @@ func readConfig(dir string, known existsFunc) (*config, error) {
 			return nil, nil
 		}
 	}
-	data, err := detect.ReadRegular(path, 1<<20) // never blocks on a FIFO
+	data, err := detect.ReadRegular(path, detect.MaxIgnore) // never blocks on a FIFO
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
