@@ -101,7 +101,8 @@ type Walk interface {
 	// is false when it cannot tell.
 	Known(path string) (exists, ok bool)
 	// Dockerfiles lists the Dockerfiles (regular files) the walk saw under dir, at any
-	// depth, sorted; ok is false when it did not see all of dir.
+	// depth, in the order filepath.WalkDir finds them; ok is false when it did not see all
+	// of dir.
 	Dockerfiles(dir string) (paths []string, ok bool)
 	// Lookup answers whether name is in folder dir and is a folder, when the walk can
 	// tell (a filter of dir's names says it is not there); known is false otherwise.
@@ -176,12 +177,17 @@ func (c *Context) cache() *disk {
 	return c.disk
 }
 
+// walkSaw answers from the walk for a name in the top folder, when it can tell (known).
+func (c *Context) walkSaw(name string) (exists, dir, known bool) {
+	if c.walk == nil || !c.onDisk || name == "." || strings.Contains(name, "/") {
+		return false, false, false
+	}
+	return c.walk.Lookup(c.Dir, name)
+}
+
 // mayExist is false only when the walk saw that name is not in the top folder.
 func (c *Context) mayExist(name string) bool {
-	if c.walk == nil || !c.onDisk || name == "." || strings.Contains(name, "/") {
-		return true
-	}
-	exists, _, known := c.walk.Lookup(c.Dir, name)
+	exists, _, known := c.walkSaw(name)
 	return exists || !known
 }
 
@@ -207,10 +213,7 @@ func (c *Context) present(name string) (exists, dir bool) {
 	}
 	if c.onDisk {
 		known := false
-		if c.walk != nil && !strings.Contains(name, "/") {
-			exists, dir, known = c.walk.Lookup(c.Dir, name) // the walk saw the top folder
-		}
-		if !known {
+		if exists, dir, known = c.walkSaw(name); !known {
 			exists, dir = statDisk(filepath.Join(c.Dir, filepath.FromSlash(name)))
 		}
 	} else if st, err := fs.Stat(c.FS, name); err == nil {

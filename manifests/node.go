@@ -245,16 +245,16 @@ func upward(name string) []string { return Reader{}.upward(name) }
 // known, the list stops at the first name that reaches the root ("../../go.work" from
 // /app/web), so the same files come in the same order, under the same names.
 func (r Reader) upward(name string) []string {
-	if r.Depth <= 0 || r.Depth > upLevels {
-		out := make([]string, 0, upLevels+2)
-		for i := 0; i <= upLevels; i++ {
-			out = append(out, ups[:3*i]+name)
-		}
-		return append(out, "/"+name)
+	levels, root := upLevels, true
+	if r.Depth > 0 && r.Depth <= upLevels {
+		levels, root = r.Depth, false // "../"×Depth is the root already
 	}
-	out := make([]string, 0, r.Depth+1)
-	for i := 0; i <= r.Depth; i++ {
+	out := make([]string, 0, levels+2)
+	for i := 0; i <= levels; i++ {
 		out = append(out, ups[:3*i]+name)
+	}
+	if root {
+		out = append(out, "/"+name)
 	}
 	return out
 }

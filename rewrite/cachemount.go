@@ -122,9 +122,9 @@ func (p *Pass) cacheTargets(in *Instr, inst *manifests.Install) ([]mountSpec, st
 	}
 	specs, why := p.readCacheTargets(in, inst)
 	if p.File.targets == nil {
-		p.File.targets = map[targetsKey]cacheTargets{}
+		p.File.targets = map[targetsKey]targetsEntry{}
 	}
-	p.File.targets[key] = cacheTargets{specs, why}
+	p.File.targets[key] = targetsEntry{specs, why}
 	return specs, why
 }
 
@@ -133,7 +133,7 @@ type targetsKey struct {
 	inst *manifests.Install
 }
 
-type cacheTargets struct {
+type targetsEntry struct {
 	specs []mountSpec
 	why   string
 }

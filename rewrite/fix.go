@@ -69,6 +69,10 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 	seen := map[string]bool{}
 	cur := src
 	var applied []string
+	// rulesFailed is the internal error of an output the applied rules got wrong.
+	rulesFailed := func(what string) error {
+		return &Error{Path: path, Err: fmt.Errorf("internal error: rules %s%s", strings.Join(applied, ", "), what)}
+	}
 	var rounds [][]Edit // the edits of each round, to map lines back to the input
 	orig := f.Source
 	for round := 0; ; round++ {
@@ -78,7 +82,7 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 		if round > 0 {
 			// Full checks: the last round's parse is the output's final check.
 			if f, err = parseCached(path, cur, shells, lint); err != nil {
-				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
+				return nil, rulesFailed(fmt.Sprintf(" produced a file BuildKit cannot parse: %v", err))
 			}
 			done := append([][]Edit(nil), rounds...)
 			f.origSrc = orig
@@ -147,41 +151,40 @@ func Run(path string, src []byte, ctx *detect.Context, opts Options, rules []*Ru
 			break // a fix applies: the file would change
 		}
 	}
-	if opts.Verdict {
-		if opts.Model != ModelNone && string(cur) != string(src) {
-			// The counts need the output's model; its checks are left to the run that
-			// writes or prints it.
-			out, err := parseCached(path, cur, shells, false)
-			if err != nil {
-				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s produced a file BuildKit cannot parse: %v", strings.Join(applied, ", "), err)}
-			}
-			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
-			res.SourceEdit.After = out.SourceEditInstalls(ctx)
-		} else if opts.Model == ModelAll {
+	switch {
+	case string(cur) == string(src):
+		if opts.Model == ModelAll {
 			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
 			res.SourceEdit.After = res.SourceEdit.Before
 		}
-	} else if string(cur) != string(src) {
+	case opts.Verdict:
+		// The output's checks are left to the run that writes or prints it; only the
+		// counts need the output's model.
+		if opts.Model != ModelNone {
+			out, err := parseCached(path, cur, shells, false)
+			if err != nil {
+				return nil, rulesFailed(fmt.Sprintf(" produced a file BuildKit cannot parse: %v", err))
+			}
+			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
+			res.SourceEdit.After = out.SourceEditInstalls(ctx)
+		}
+	default:
 		out := f // the last round parsed cur with BuildKit's full checks and lint
 		if unreadableShells(out) > unreadableShells(first) {
-			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s left a RUN whose shell does not parse", strings.Join(applied, ", "))}
+			return nil, rulesFailed(" left a RUN whose shell does not parse")
 		}
 		if added := newWarnings(origWarnings, warningKeys(out.Warnings)); len(added) > 0 {
-			return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s added BuildKit lint warnings: %s", strings.Join(applied, ", "), strings.Join(added, "; "))}
+			return nil, rulesFailed(" added BuildKit lint warnings: " + strings.Join(added, "; "))
 		}
 		if !onlyInPlace(rules, applied) {
-			why := staleInstalls(first, out, origCtx, ctx)
-			if why != "" {
-				return nil, &Error{Path: path, Err: fmt.Errorf("internal error: rules %s: %s", strings.Join(applied, ", "), why)}
+			if why := staleInstalls(first, out, origCtx, ctx); why != "" {
+				return nil, rulesFailed(": " + why)
 			}
 		}
 		if opts.Model != ModelNone {
 			res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
 			res.SourceEdit.After = out.SourceEditInstalls(ctx)
 		}
-	} else if opts.Model == ModelAll {
-		res.SourceEdit.Before = first.SourceEditInstalls(origCtx)
-		res.SourceEdit.After = res.SourceEdit.Before
 	}
 	res.Output = cur
 	if len(res.Ignore) > 0 {

@@ -53,7 +53,7 @@ type File struct {
 	// follows caches followed.
 	follows map[followKey]*manifests.Install
 	// targets caches cacheTargets.
-	targets map[targetsKey]cacheTargets
+	targets map[targetsKey]targetsEntry
 	// syntax caches detectSyntax of Source.
 	syntaxInfo *syntaxDirective
 	// siblings caches the sibling Dockerfiles siblingCopies parsed, by path (nil when one

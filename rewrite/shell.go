@@ -289,19 +289,12 @@ func resolve(dir, p string) string {
 	if path.IsAbs(p) {
 		return path.Clean(p)
 	}
-	if !path.IsAbs(dir) || !plainName(dir[1:]) {
-		return path.Join(dir, p)
-	}
-	for strings.HasPrefix(p, "../") {
-		p, dir = p[3:], path.Dir(dir) // managers look upward: ../../.npmrc
-	}
-	if p != "" && plainName(p) {
-		if dir == "/" {
-			return "/" + p
+	if path.IsAbs(dir) && plainName(dir[1:]) {
+		for strings.HasPrefix(p, "../") {
+			p, dir = p[3:], path.Dir(dir) // managers look upward: ../../.npmrc
 		}
-		return dir + "/" + p // what path.Join returns, without its cleaning pass
 	}
-	return path.Join(dir, p)
+	return joinPath(dir, p)
 }
 
 // joinPath is path.Join, without its cleaning pass when both parts are plain (a folder

@@ -247,13 +247,16 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 		r.stdout, r.stderr = out.Bytes(), errb.Bytes()
 		return r
 	}
-	var saw *fileWalk
-	if f.walked {
-		saw = &fileWalk{walk, filepath.Dir(f.abs), f.dir} // the walk saw the Dockerfile's folder
-	}
+	// What the walk saw of the Dockerfile's folder, which is also the build context unless
+	// --context names another.
 	var known existsFunc
-	if saw != nil {
-		known = saw.Known
+	var ctxWalk detect.Walk
+	if f.walked {
+		w := &fileWalk{walk, filepath.Dir(f.abs), f.dir}
+		known = w.Known
+		if ff.context == "" {
+			ctxWalk = w
+		}
 	}
 	cfg, err := cfgs.find(filepath.Dir(f.abs), known)
 	if err != nil {
@@ -269,18 +272,11 @@ func processFile(ff *fixFlags, cfgs *configs, f found, idx int, cwd string, over
 	if err != nil {
 		return fail(err)
 	}
-	ctxDir, dockerfile := ff.context, f.abs
-	if ctxDir != "" {
-		ctxDir = absIn(cwd, ctxDir) // paths in a context are absolute, as the Dockerfile's
+	ctxDir := filepath.Dir(f.abs)
+	if ff.context != "" {
+		ctxDir = absIn(cwd, ff.context) // paths in a context are absolute, as the Dockerfile's
 	}
-	var ctxWalk detect.Walk
-	if ctxDir == "" {
-		ctxDir, dockerfile = filepath.Dir(f.abs), f.abs
-		if saw != nil {
-			ctxWalk = saw
-		}
-	}
-	ctx, err := detect.LoadKnown(ctxDir, dockerfile, overlay, ctxWalk)
+	ctx, err := detect.LoadKnown(ctxDir, f.abs, overlay, ctxWalk)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", rel, relErrorPaths(err, cwd)))
 	}
